@@ -1,0 +1,196 @@
+"""What the forger must learn to imitate: toy distributions and handwritten digits.
+
+- 1-D mixtures and the 2-D benchmarks of the mode-collapse papers (ring of 8 and grid of
+  25 Gaussians, as in VEEGAN and PacGAN), explained in chapters 00 and 03, used in 05-06.
+- The bundled 5,000-digit MNIST subset (``data/mnist_5k.npz``), full MNIST through
+  tensorflow-datasets for readers who are online, scaling to [-1, 1] and a ``tf.data``
+  pipeline; explained in chapters 00 and 04.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+DATA_DIR = pathlib.Path(__file__).resolve().parent.parent / "data"
+BUNDLED_DIGITS = DATA_DIR / "mnist_5k.npz"
+DIGIT_SOURCES = ("bundled", "tfds")
+DIGIT_SPLITS = ("train", "test", "all")
+
+# --------------------------------------------------------------------------- toy data
+#: The ring benchmark: 8 Gaussians on a circle of radius 1, standard deviation 0.01.
+RING_RADIUS, RING_STD, RING_MODES = 1.0, 0.01, 8
+#: The grid benchmark: 25 Gaussians with means on {-4, -2, 0, 2, 4}^2, standard deviation 0.05.
+GRID_VALUES, GRID_STD = (-4.0, -2.0, 0.0, 2.0, 4.0), 0.05
+
+
+def _check_count(num_samples) -> int:
+    if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
+        raise ValueError(f"num_samples must be a positive integer; got {num_samples!r}")
+    return int(num_samples)
+
+
+def ring_modes(num_modes: int = RING_MODES, radius: float = RING_RADIUS) -> np.ndarray:
+    """Centres of the ring benchmark, shape ``(num_modes, 2)``."""
+    angles = 2.0 * np.pi * np.arange(num_modes) / num_modes
+    return np.stack([radius * np.cos(angles), radius * np.sin(angles)], axis=1).astype(np.float32)
+
+
+def grid_modes(values=GRID_VALUES) -> np.ndarray:
+    """Centres of the grid benchmark, shape ``(len(values)**2, 2)``."""
+    xs, ys = np.meshgrid(values, values, indexing="ij")
+    return np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32)
+
+
+def sample_modes(num_samples: int, modes: np.ndarray, std: float, seed: int | None = None) -> np.ndarray:
+    """Equal-weight Gaussian mixture around ``modes`` (shape ``(k, d)``), float32 ``(n, d)``."""
+    num_samples = _check_count(num_samples)
+    modes = np.asarray(modes, dtype=np.float32)
+    if modes.ndim != 2:
+        raise ValueError(f"modes must have shape (num_modes, dims); got {modes.shape}")
+    rng = np.random.default_rng(seed)
+    which = rng.integers(0, len(modes), size=num_samples)
+    return (modes[which] + std * rng.standard_normal((num_samples, modes.shape[1]))).astype(np.float32)
+
+
+def sample_ring(num_samples: int, seed: int | None = None) -> np.ndarray:
+    """Samples of the ring of 8 Gaussians (radius 1, std 0.01), shape ``(n, 2)``."""
+    return sample_modes(num_samples, ring_modes(), RING_STD, seed)
+
+
+def sample_grid(num_samples: int, seed: int | None = None) -> np.ndarray:
+    """Samples of the 5x5 grid of Gaussians (means on {-4,...,4}^2, std 0.05), shape ``(n, 2)``."""
+    return sample_modes(num_samples, grid_modes(), GRID_STD, seed)
+
+
+def sample_mixture_1d(
+    num_samples: int,
+    means=(-2.0, 2.0),
+    stds=(0.5, 0.5),
+    weights=None,
+    seed: int | None = None,
+) -> np.ndarray:
+    """Samples of a 1-D Gaussian mixture, shape ``(n, 1)``; equal weights unless given."""
+    num_samples = _check_count(num_samples)
+    means, stds = np.asarray(means, np.float64), np.asarray(stds, np.float64)
+    if means.shape != stds.shape or means.ndim != 1:
+        raise ValueError(f"means and stds must be 1-D and of one length; got {means.shape} and {stds.shape}")
+    weights = np.full(len(means), 1.0 / len(means)) if weights is None else np.asarray(weights, np.float64)
+    if weights.shape != means.shape or np.any(weights < 0) or not np.isclose(weights.sum(), 1.0):
+        raise ValueError(f"weights must be {len(means)} non-negative numbers summing to 1; got {weights}")
+    rng = np.random.default_rng(seed)
+    which = rng.choice(len(means), size=num_samples, p=weights)
+    return (means[which] + stds[which] * rng.standard_normal(num_samples)).astype(np.float32)[:, None]
+
+
+def mixture_1d_density(x, means=(-2.0, 2.0), stds=(0.5, 0.5), weights=None) -> np.ndarray:
+    """The density of `sample_mixture_1d`'s mixture at points ``x`` (for plots and the optimal expert)."""
+    x = np.asarray(x, np.float64)[..., None]
+    means, stds = np.asarray(means, np.float64), np.asarray(stds, np.float64)
+    weights = np.full(len(means), 1.0 / len(means)) if weights is None else np.asarray(weights, np.float64)
+    parts = weights * np.exp(-0.5 * ((x - means) / stds) ** 2) / (stds * np.sqrt(2.0 * np.pi))
+    return parts.sum(axis=-1)
+
+
+# ------------------------------------------------------------------------------ digits
+def scale_images(images) -> np.ndarray:
+    """uint8 images in 0..255 to float32 in [-1, 1], with a channel axis: ``(n, 28, 28, 1)``."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError(f"scale_images expects raw uint8 images in 0..255; got dtype {images.dtype}")
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4:
+        raise ValueError(f"expected images of shape (n, height, width) or (n, height, width, 1); got {images.shape}")
+    return images.astype(np.float32) / 127.5 - 1.0
+
+
+def unscale_images(images) -> np.ndarray:
+    """float images in [-1, 1] back to uint8 in 0..255 (values outside are clipped)."""
+    images = np.asarray(images, dtype=np.float32)
+    return np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def _split_indices(labels: np.ndarray, split: str) -> np.ndarray:
+    """A fixed split of the bundled digits: every fifth image of each digit is held out (1,000 in all)."""
+    rank_within_digit = np.zeros(len(labels), dtype=np.int64)
+    for digit in np.unique(labels):
+        where = np.flatnonzero(labels == digit)
+        rank_within_digit[where] = np.arange(len(where))
+    held_out = rank_within_digit % 5 == 4
+    if split == "test":
+        return np.flatnonzero(held_out)
+    if split == "train":
+        return np.flatnonzero(~held_out)
+    return np.arange(len(labels))
+
+
+def load_digits(source: str = "bundled", split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """Handwritten digits as raw ``uint8`` images ``(n, 28, 28)`` and ``uint8`` labels ``(n,)``.
+
+    ``source="bundled"`` (default): the 5,000-digit MNIST subset shipped in ``data/``
+    (500 per digit); ``split`` is "train" (4,000), "test" (1,000 held out, 100 per digit)
+    or "all". ``source="tfds"``: full MNIST (60,000 train, 10,000 test) from
+    tensorflow-datasets, which downloads it once and needs internet for that. If the
+    download fails, this raises an error that says so; it never falls back silently.
+    """
+    if source not in DIGIT_SOURCES:
+        raise ValueError(f"source must be one of {DIGIT_SOURCES}; got {source!r}")
+    if split not in DIGIT_SPLITS:
+        raise ValueError(f"split must be one of {DIGIT_SPLITS}; got {split!r}")
+    if source == "tfds":
+        return _load_tfds_mnist(split)
+    if not BUNDLED_DIGITS.exists():
+        raise FileNotFoundError(
+            f"the bundled digits are missing: expected {BUNDLED_DIGITS}. "
+            "Regenerate them with `python scripts/make_data.py` (see data/README.md)."
+        )
+    with np.load(BUNDLED_DIGITS) as archive:
+        images, labels = archive["images"], archive["labels"]
+    keep = _split_indices(labels, split)
+    return images[keep], labels[keep]
+
+
+def _load_tfds_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
+    import tensorflow_datasets as tfds
+
+    tfds_split = {"train": "train", "test": "test", "all": "train+test"}[split]
+    try:
+        # batches of 8192 rather than batch_size=-1, which aborts the process under tfds.testing.mock_data
+        dataset = tfds.load("mnist", split=tfds_split, as_supervised=True).batch(8192)
+        batches = list(tfds.as_numpy(dataset))
+    except Exception as error:  # tfds raises many kinds when offline; say what happened
+        raise RuntimeError(
+            "could not load full MNIST through tensorflow-datasets (it downloads about 11 MB on "
+            f"first use and needs internet for that): {type(error).__name__}: {error}. "
+            "Offline, use the bundled digits: load_digits(source='bundled')."
+        ) from error
+    images = np.concatenate([images for images, _ in batches])
+    labels = np.concatenate([labels for _, labels in batches])
+    return images[..., 0].astype(np.uint8), labels.astype(np.uint8)
+
+
+def make_dataset(
+    samples,
+    batch_size: int,
+    shuffle: bool = True,
+    seed: int | None = None,
+    drop_remainder: bool = True,
+) -> tf.data.Dataset:
+    """A ``tf.data`` pipeline over samples already scaled for the game: cache, shuffle, batch, prefetch.
+
+    Batches have a fixed size (``drop_remainder=True``) so the training step is traced once.
+    """
+    samples = np.asarray(samples)
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    if len(samples) < batch_size and drop_remainder:
+        raise ValueError(
+            f"need at least one full batch: batch_size={batch_size} but only {len(samples)} samples"
+        )
+    dataset = tf.data.Dataset.from_tensor_slices(samples).cache()
+    if shuffle:
+        dataset = dataset.shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,359 @@
+"""The game: a forger (generator) and an expert (discriminator) trained against each other.
+
+`GAN` is a subclassed ``keras.Model`` with its own ``train_step``, so the whole game runs
+through ``fit()`` with Keras's callbacks, progress bar, checkpoints and ``tf.distribute``.
+
+Explained in chapter 03; the options for fixing a game that goes wrong in chapter 06.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganlib import losses
+
+#: The two orders in which a step can update the players (chapter 03, "One step of the game").
+UPDATE_ORDERS = ("sequential", "simultaneous")
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join("batch" if size is None else str(size) for size in shape) + ")"
+
+
+@keras.saving.register_keras_serializable(package="ganlib")
+class GAN(keras.Model):
+    """A generator and a discriminator playing the GAN game, trained with ``fit()``.
+
+    Args:
+        generator: a ``keras.Model`` that maps a flat latent vector, shape
+            ``(batch, latent_dim)``, to a sample. The latent size is read from its input.
+        discriminator: a ``keras.Model`` that maps a sample to one score (a logit) per example.
+        loss: the name of the game's loss, one of ``ganlib.losses.LOSSES``
+            (default ``"non_saturating"``).
+        d_steps: expert updates per forger update (default 1).
+        label_smoothing: one-sided label smoothing for the expert's real targets (default 0).
+        gradient_penalty: weight of the gradient penalty on the expert, evaluated on random
+            interpolates between real and fake samples (WGAN-GP; default 0, off).
+        update_order: ``"sequential"`` (default): the expert learns from a batch, then the
+            forger learns against the *updated* expert from fresh noise, as the story tells it.
+            ``"simultaneous"``: both players compute their gradients on the same fakes against
+            the same expert, then both update; one generator pass less per step. Needs
+            ``d_steps=1``.
+        seed: seed of the noise generator attached to the model, so that a seeded run draws
+            the same latent vectors every time.
+
+    Metrics reported by ``fit()``: ``d_loss`` and ``g_loss`` (the two players' losses, mean
+    over the examples of the epoch so far), and ``d_real`` and ``d_fake``: under the
+    probability losses (minimax, non-saturating) the expert's mean probability that a real
+    and a forged sample is real; under the other losses the expert's mean raw score.
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        loss: str = "non_saturating",
+        d_steps: int = 1,
+        label_smoothing: float = 0.0,
+        gradient_penalty: float = 0.0,
+        update_order: str = "sequential",
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.latent_dim = _latent_dim_of(generator)
+        self.sample_shape = _sample_shape_of(generator)
+        _check_discriminator(discriminator, self.sample_shape)
+        self.loss_name = losses.check_loss_name(loss)
+        if not isinstance(d_steps, int) or d_steps < 1:
+            raise ValueError(f"d_steps must be an integer >= 1; got {d_steps!r}")
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1); got {label_smoothing!r}")
+        if label_smoothing and loss not in losses.PROBABILITY_LOSSES:
+            raise ValueError(
+                f"label_smoothing works with the losses {losses.PROBABILITY_LOSSES}; got loss={loss!r}"
+            )
+        if gradient_penalty < 0:
+            raise ValueError(f"gradient_penalty must be >= 0; got {gradient_penalty!r}")
+        if update_order not in UPDATE_ORDERS:
+            raise ValueError(f"update_order must be one of {UPDATE_ORDERS}; got {update_order!r}")
+        if update_order == "simultaneous" and d_steps != 1:
+            raise ValueError(f"update_order='simultaneous' needs d_steps=1; got d_steps={d_steps}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.d_steps = d_steps
+        self.label_smoothing = float(label_smoothing)
+        self.gradient_penalty = float(gradient_penalty)
+        self.update_order = update_order
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True  # both players are built models, so the game has all its weights
+
+    # ----------------------------------------------------------------------------- setup
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Give each player its own optimizer (a different learning rate each is chapter 06's TTUR)."""
+        if d_optimizer is None or g_optimizer is None:
+            raise ValueError(
+                "GAN.compile needs both d_optimizer= and g_optimizer=, for example "
+                "keras.optimizers.Adam(2e-4, beta_1=0.5); got "
+                f"d_optimizer={d_optimizer!r}, g_optimizer={g_optimizer!r}"
+            )
+        if "optimizer" in kwargs or "loss" in kwargs:
+            raise ValueError(
+                "GAN.compile takes d_optimizer= and g_optimizer=, and the loss goes to GAN(loss=...); "
+                f"got {sorted(key for key in ('optimizer', 'loss') if key in kwargs)}"
+            )
+        super().compile(optimizer=None, **kwargs)
+        self.d_optimizer = keras.optimizers.get(d_optimizer)
+        self.g_optimizer = keras.optimizers.get(g_optimizer)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    def call(self, latent_vectors, training=False):
+        """The model's forward pass is the forger's: latent vectors in, samples out."""
+        return self.generator(latent_vectors, training=training)
+
+    # ------------------------------------------------------------------------- the game
+    def sample_latent(self, batch_size, seed=None):
+        """Standard-normal latent vectors, shape ``(batch_size, latent_dim)``.
+
+        With ``seed=None`` the model's own seed generator is used (and advanced); an integer
+        seed gives the same vectors every time.
+        """
+        seed = self.seed_generator if seed is None else seed
+        return keras.random.normal((batch_size, self.latent_dim), seed=seed)
+
+    def _expert_probability_or_score(self, logits):
+        logits = tf.cast(logits, tf.float32)
+        return tf.sigmoid(logits) if self.loss_name in losses.PROBABILITY_LOSSES else logits
+
+    def _discriminator_loss(self, real, fake, real_logits, fake_logits):
+        per_example = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
+        if self.gradient_penalty:
+            per_example += self.gradient_penalty * self._gradient_penalty(real, fake)
+        return per_example
+
+    def _gradient_penalty(self, real, fake):
+        """Per-example (||grad D(x_hat)|| - 1)^2 on x_hat = a*real + (1-a)*fake, a ~ U(0, 1)."""
+        batch_size = tf.shape(real)[0]
+        weight_shape = tf.concat([[batch_size], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0)
+        weight = keras.random.uniform(weight_shape, seed=self.seed_generator, dtype=real.dtype)
+        interpolates = weight * real + (1.0 - weight) * tf.cast(fake, real.dtype)
+        with tf.GradientTape() as tape:
+            tape.watch(interpolates)
+            scores = self.discriminator(interpolates, training=True)
+        gradients = tf.reshape(tape.gradient(scores, interpolates), [batch_size, -1])
+        # the epsilon keeps the norm's gradient finite where the gradient is exactly zero
+        norm = tf.sqrt(tf.reduce_sum(tf.square(tf.cast(gradients, tf.float32)), axis=1) + 1e-12)
+        return tf.square(norm - 1.0)
+
+    def _apply(self, optimizer, tape, loss, model):
+        gradients = tape.gradient(loss, model.trainable_weights)
+        optimizer.apply_gradients(zip(gradients, model.trainable_weights))
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        _check_batch_shape(real.shape, self.sample_shape)
+        real = tf.cast(real, tf.float32)
+        batch_size = tf.shape(real)[0]
+
+        if self.update_order == "simultaneous":
+            latent = self.sample_latent(batch_size)
+            with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+                fake = self.generator(latent, training=True)
+                real_logits = self.discriminator(real, training=True)
+                fake_logits = self.discriminator(fake, training=True)
+                d_per_example = self._discriminator_loss(real, fake, real_logits, fake_logits)
+                g_per_example = losses.generator_loss(self.loss_name, fake_logits)
+                d_loss = tf.nn.compute_average_loss(d_per_example)
+                g_loss = tf.nn.compute_average_loss(g_per_example)
+            self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
+            self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
+        else:
+            # 1. the expert studies real paintings and fresh forgeries (d_steps times)
+            for _ in range(self.d_steps):
+                latent = self.sample_latent(batch_size)
+                with tf.GradientTape() as d_tape:
+                    fake = self.generator(latent, training=True)
+                    real_logits = self.discriminator(real, training=True)
+                    fake_logits = self.discriminator(fake, training=True)
+                    d_per_example = self._discriminator_loss(real, fake, real_logits, fake_logits)
+                    d_loss = tf.nn.compute_average_loss(d_per_example)
+                self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
+            # 2. the forger paints new fakes and learns from the updated expert's verdict
+            latent = self.sample_latent(batch_size)
+            with tf.GradientTape() as g_tape:
+                generated = self.generator(latent, training=True)
+                g_per_example = losses.generator_loss(
+                    self.loss_name, self.discriminator(generated, training=True)
+                )
+                g_loss = tf.nn.compute_average_loss(g_per_example)
+            self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
+
+        # Per-example values: the trackers' means are then exact over the global batch,
+        # also when replicas each see part of it.
+        self.d_loss_tracker.update_state(d_per_example)
+        self.g_loss_tracker.update_state(g_per_example)
+        self.d_real_tracker.update_state(self._expert_probability_or_score(tf.reshape(real_logits, [-1])))
+        self.d_fake_tracker.update_state(self._expert_probability_or_score(tf.reshape(fake_logits, [-1])))
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    # ------------------------------------------------------------- checks around fit()
+    def fit(self, x=None, y=None, **kwargs):
+        """Train on real samples: a ``tf.data.Dataset`` of batches or an array of samples.
+
+        The first batch is checked before training starts: shape against the forger's output,
+        a float dtype, not empty, and images in [-1, 1] (raw 0-255 images get a hint to scale).
+        """
+        check_real_data(x, self.sample_shape)
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)  # a dataset shuffles itself (ganlib.data.make_dataset)
+        return super().fit(x, y, **kwargs)
+
+    # ------------------------------------------------------------------------ sampling
+    def generate(self, num_samples: int, seed: int | None = None, batch_size: int = 1024) -> np.ndarray:
+        """Draw ``num_samples`` forgeries as a NumPy array (inference mode).
+
+        The same integer ``seed`` gives the same samples, also after saving and reloading.
+        """
+        if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
+            raise ValueError(f"num_samples must be a positive integer; got {num_samples!r}")
+        latent = self.sample_latent(int(num_samples), seed=seed)
+        parts = [
+            keras.ops.convert_to_numpy(self.generator(latent[start : start + batch_size], training=False))
+            for start in range(0, int(num_samples), batch_size)
+        ]
+        return np.concatenate(parts).astype(np.float32)
+
+    # ------------------------------------------------------------------- serialization
+    def get_config(self):
+        return {
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "loss": self.loss_name,
+            "d_steps": self.d_steps,
+            "label_smoothing": self.label_smoothing,
+            "gradient_penalty": self.gradient_penalty,
+            "update_order": self.update_order,
+            "seed": self.seed,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
+        return cls(**config)
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False):
+            return None
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
+            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+        )
+        # create the optimizers' variables so that their saved state can be loaded into them
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+
+# ---------------------------------------------------------------------------- checks
+def _latent_dim_of(generator) -> int:
+    if not isinstance(generator, keras.Model):
+        raise ValueError(f"generator must be a keras.Model; got {type(generator).__name__}")
+    try:
+        input_shape = tuple(generator.input_shape)
+    except (AttributeError, ValueError) as error:
+        raise ValueError(
+            "the generator must be built with a known input shape (batch, latent_dim), "
+            "for example with keras.Input(shape=(latent_dim,)); it has none"
+        ) from error
+    if len(input_shape) != 2 or input_shape[1] is None:
+        raise ValueError(
+            f"the generator's input must be a flat latent vector of shape (batch, latent_dim); "
+            f"got {_shape_text(input_shape)}"
+        )
+    return int(input_shape[1])
+
+
+def _sample_shape_of(generator) -> tuple:
+    output_shape = tuple(generator.output_shape)
+    if any(size is None for size in output_shape[1:]):
+        raise ValueError(f"the generator's output shape must be fully known; got {_shape_text(output_shape)}")
+    return output_shape[1:]
+
+
+def _check_discriminator(discriminator, sample_shape) -> None:
+    if not isinstance(discriminator, keras.Model):
+        raise ValueError(f"discriminator must be a keras.Model; got {type(discriminator).__name__}")
+    input_shape = tuple(discriminator.input_shape)[1:]
+    if input_shape != tuple(sample_shape):
+        raise ValueError(
+            f"the discriminator must take the generator's samples, shape {_shape_text((None, *sample_shape))}; "
+            f"its input is {_shape_text((None, *input_shape))}"
+        )
+    output_shape = tuple(discriminator.output_shape)[1:]
+    if output_shape not in ((), (1,)):
+        raise ValueError(
+            f"the discriminator must return one score per example, shape (batch, 1); "
+            f"got {_shape_text((None, *output_shape))}"
+        )
+
+
+def _check_batch_shape(batch_shape, sample_shape) -> None:
+    got = tuple(batch_shape)[1:]
+    if len(got) != len(sample_shape) or any(
+        size is not None and size != expected for size, expected in zip(got, sample_shape)
+    ):
+        raise ValueError(
+            f"real samples must have the generator's output shape {_shape_text((None, *sample_shape))}; "
+            f"got {_shape_text((None, *got))}"
+        )
+
+
+def check_real_data(data, sample_shape) -> None:
+    """Check the first batch of real data before training on it.
+
+    Shape against the forger's samples, a float dtype, at least one sample, and for images
+    (samples of shape (height, width, channels)) values in [-1, 1], the range of the forger's tanh.
+    """
+    if isinstance(data, tf.data.Dataset):
+        first = next(iter(data.take(1)), None)
+        if first is None:
+            raise ValueError("the dataset of real samples is empty: expected at least one batch, got none")
+        first = first[0] if isinstance(first, (tuple, list)) else first
+        batch = first.numpy()
+    elif data is None:
+        raise ValueError("fit needs real samples: a tf.data.Dataset or an array; got None")
+    else:
+        batch = np.asarray(data[0] if isinstance(data, (tuple, list)) else data)
+    if batch.ndim == 0 or batch.shape[0] == 0:
+        raise ValueError(f"the real samples are empty: expected at least one sample, got shape {batch.shape}")
+    _check_batch_shape(batch.shape, sample_shape)
+    if not np.issubdtype(batch.dtype, np.floating):
+        raise ValueError(
+            f"real samples must be floats in [-1, 1]; got dtype {batch.dtype} with values "
+            f"{batch.min()}..{batch.max()}. Scale raw images with ganlib.data.scale_images(images)."
+        )
+    low, high = float(batch.min()), float(batch.max())
+    is_image = len(sample_shape) == 3  # (height, width, channels): the course scales images to [-1, 1]
+    if is_image and (low < -1.0 - 1e-6 or high > 1.0 + 1e-6):
+        hint = " Scale raw 0-255 images with ganlib.data.scale_images(images)." if high > 1.5 else ""
+        raise ValueError(
+            f"real samples must lie in [-1, 1] (the forger's tanh range); got {low:.3g}..{high:.3g}.{hint}"
+        )

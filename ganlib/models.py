@@ -1,0 +1,101 @@
+"""Builders for the forger (generator) and the expert (discriminator).
+
+- `mlp_generator` / `mlp_discriminator`: small fully connected players for 1-D and 2-D toy
+  data, explained in chapters 02 and 03, reused in 05 and 06.
+- `dcgan_generator` / `dcgan_discriminator`: the convolutional pair for 28x28 digits,
+  explained in chapter 04.
+
+The last layer of each player computes in float32 so the models also run under a mixed
+precision policy (chapter 11).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+def _check_positive(**values) -> None:
+    for name, value in values.items():
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+
+
+def _dense(units: int, spectral_normalization: bool, **kwargs) -> layers.Layer:
+    layer = layers.Dense(units, **kwargs)
+    return layers.SpectralNormalization(layer) if spectral_normalization else layer
+
+
+def mlp_generator(latent_dim: int = 2, output_dim: int = 2, width: int = 128, depth: int = 3,
+                  name: str = "generator") -> keras.Model:
+    """Latent vector -> ``depth`` ReLU layers of ``width`` units -> a point in ``output_dim`` dimensions.
+
+    The output is linear (not tanh): toy data such as the 5x5 grid lies outside [-1, 1].
+    """
+    _check_positive(latent_dim=latent_dim, output_dim=output_dim, width=width, depth=depth)
+    latent = keras.Input(shape=(latent_dim,), name="latent")
+    hidden = latent
+    for index in range(depth):
+        hidden = layers.Dense(width, activation="relu", name=f"dense_{index}")(hidden)
+    points = layers.Dense(output_dim, dtype="float32", name="points")(hidden)
+    return keras.Model(latent, points, name=name)
+
+
+def mlp_discriminator(input_dim: int = 2, width: int = 128, depth: int = 3,
+                      spectral_normalization: bool = False, name: str = "discriminator") -> keras.Model:
+    """A point -> ``depth`` LeakyReLU layers of ``width`` units -> one logit."""
+    _check_positive(input_dim=input_dim, width=width, depth=depth)
+    points = keras.Input(shape=(input_dim,), name="points")
+    hidden = points
+    for index in range(depth):
+        hidden = _dense(width, spectral_normalization, name=f"dense_{index}")(hidden)
+        hidden = layers.LeakyReLU(0.2)(hidden)
+    logit = _dense(1, spectral_normalization, dtype="float32", name="logit")(hidden)
+    return keras.Model(points, logit, name=name)
+
+
+def dcgan_generator(latent_dim: int = 64, width: int = 32, name: str = "generator") -> keras.Model:
+    """Latent vector -> 7x7x(4*width) -> 14x14x(2*width) -> 28x28x1 image in [-1, 1] (tanh).
+
+    Transposed convolutions with kernel 4 and stride 2 (no checkerboard from uneven overlap),
+    batch normalization and ReLU, as in Radford et al. (2016), scaled down for a laptop CPU.
+    """
+    _check_positive(latent_dim=latent_dim, width=width)
+    latent = keras.Input(shape=(latent_dim,), name="latent")
+    hidden = layers.Dense(7 * 7 * 4 * width, use_bias=False)(latent)
+    hidden = layers.BatchNormalization()(hidden)
+    hidden = layers.ReLU()(hidden)
+    hidden = layers.Reshape((7, 7, 4 * width))(hidden)
+    hidden = layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same", use_bias=False)(hidden)
+    hidden = layers.BatchNormalization()(hidden)
+    hidden = layers.ReLU()(hidden)
+    hidden = layers.Conv2DTranspose(1, 4, strides=2, padding="same")(hidden)
+    image = layers.Activation("tanh", dtype="float32", name="image")(hidden)
+    return keras.Model(latent, image, name=name)
+
+
+def dcgan_discriminator(width: int = 32, dropout: float = 0.0, spectral_normalization: bool = False,
+                        name: str = "discriminator") -> keras.Model:
+    """28x28x1 image -> 14x14x(2*width) -> 7x7x(4*width) -> one logit.
+
+    Strided convolutions and LeakyReLU(0.2), no batch normalization (real and fake batches
+    pass separately, so batch statistics would tell them apart).
+    """
+    _check_positive(width=width)
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
+
+    def conv(filters):
+        layer = layers.Conv2D(filters, 4, strides=2, padding="same")
+        return layers.SpectralNormalization(layer) if spectral_normalization else layer
+
+    image = keras.Input(shape=(28, 28, 1), name="image")
+    hidden = conv(2 * width)(image)
+    hidden = layers.LeakyReLU(0.2)(hidden)
+    hidden = conv(4 * width)(hidden)
+    hidden = layers.LeakyReLU(0.2)(hidden)
+    hidden = layers.Flatten()(hidden)
+    if dropout:
+        hidden = layers.Dropout(dropout)(hidden)
+    logit = _dense(1, spectral_normalization, dtype="float32", name="logit")(hidden)
+    return keras.Model(image, logit, name=name)
