@@ -81,7 +81,7 @@ def hand_written_step(generator, discriminator, d_optimizer, g_optimizer, latent
 
 
 def images_per_second_fit(dataset, steps, precision, batch_size, update_order="sequential"):
-    gan = recipes.digits_gan(seed=0, precision=precision, ema_momentum=0.0, update_order=update_order)
+    gan = recipes.digits_gan(seed=0, precision=precision, generator_average=0.0, update_order=update_order)
     repeated = dataset.repeat()
     gan.fit(repeated, epochs=1, steps_per_epoch=20, verbose=0)  # trace and warm up
     started = time.perf_counter()
@@ -90,7 +90,7 @@ def images_per_second_fit(dataset, steps, precision, batch_size, update_order="s
 
 
 def images_per_second_loop(dataset, steps, precision, batch_size, simultaneous=False):
-    gan = recipes.digits_gan(seed=0, precision=precision, ema_momentum=0.0)
+    gan = recipes.digits_gan(seed=0, precision=precision, generator_average=0.0)
     step = hand_written_step(
         gan.generator, gan.discriminator, gan.d_optimizer, gan.g_optimizer, gan.latent_dim, simultaneous
     )

@@ -4,6 +4,7 @@
   the frames for an animation, shows and saves them (chapter 04).
 - `TimeBudget`: stops training after a wall-clock budget, with a progress bar in seconds
   (chapter 04 and the command line).
+- `GeneratorAverage`: an exponential moving average of the forger's weights (chapter 04).
 """
 
 from __future__ import annotations
@@ -95,3 +96,53 @@ class TimeBudget(keras.callbacks.Callback):
             self._bar.update(min(int(self.elapsed), int(round(self.seconds))), values=shown)
         if self.elapsed >= self.seconds:
             self.model.stop_training = True
+
+
+class GeneratorAverage(keras.callbacks.Callback):
+    """Keep an exponential moving average (EMA) of the forger's weights while it trains.
+
+    After each step: ``average = m * average + (1 - m) * weights``, with a warm-up
+    ``m = min(momentum, (1 + step) / (10 + step))`` so the random initial weights fade out fast.
+    The last weights of a GAN jitter from step to step as the players react to each other; their
+    average draws cleaner samples (Karras et al. 2018, Yazici et al. 2019). At the end of
+    training the average is copied into the forger (``apply_at_end=True``). Explained in chapter 04.
+    """
+
+    def __init__(self, momentum: float = 0.999, apply_at_end: bool = True):
+        super().__init__()
+        if not 0.0 < momentum < 1.0:
+            raise ValueError(f"momentum must be in (0, 1); got {momentum!r}")
+        self.momentum, self.apply_at_end = momentum, apply_at_end
+        self.average = None
+        self._update = None
+
+    def on_train_begin(self, logs=None):
+        import tensorflow as tf
+
+        weights = self.model.generator.weights  # all of them, batch-norm statistics included
+        if self.average is None:
+            self.average = [tf.Variable(w, trainable=False) for w in weights]
+            self.count = tf.Variable(0.0, trainable=False)
+
+        @tf.function
+        def update():
+            self.count.assign_add(1.0)
+            momentum = tf.minimum(self.momentum, (1.0 + self.count) / (10.0 + self.count))
+            for average, weight in zip(self.average, weights):
+                average.assign(momentum * average + (1.0 - momentum) * tf.cast(weight, average.dtype))
+
+        self._update = update
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._update()
+
+    def on_train_end(self, logs=None):
+        if self.apply_at_end:
+            self.apply()
+
+    def apply(self) -> None:
+        """Copy the averaged weights into the forger."""
+        if self.average is None:
+            raise ValueError("no average yet: GeneratorAverage must see training before apply()")
+        for weight, average in zip(self.model.generator.weights, self.average):
+            weight.assign(average)

@@ -5,7 +5,8 @@
 
 ``train digits`` runs the chapter-04 recipe (`ganlib.recipes`) on the bundled digits with a
 progress bar, then writes ``DIR/generator.keras`` (a float32 Keras model: standard-normal
-latent vectors in, images of shape (28, 28, 1) in [-1, 1] out) and ``DIR/samples.png``.
+latent vectors in, images of shape (28, 28, 1) in [-1, 1] out), ``DIR/samples.png``, and
+``DIR/metrics.json`` with chapter 07's measures of 1,000 samples (also printed).
 Explained in chapter 04.
 """
 
@@ -77,11 +78,18 @@ def train_digits_command(arguments) -> dict:
     generator.save(out / "generator.keras")
     images = gan.generate(64, seed=arguments.seed)
     plots.save_images(images, out / "samples.png", title=f"{steps} steps, {elapsed:.0f} s")
+    from ganlib import metrics
+
+    quality = metrics.evaluate_digits(gan, num_samples=1000, seed=arguments.seed)
+    (out / "metrics.json").write_text(json.dumps(quality, indent=2) + "\n")
+    print("\nquality of 1,000 samples against the held-out digits (chapter 07):")
+    for name, value in quality.items():
+        print(f"  {name:20s} {value:.4g}" if isinstance(value, float) else f"  {name:20s} {value}")
     last = {name: round(float(values[-1]), 4) for name, values in history.history.items()}
     summary = {"steps": steps, "seconds": round(elapsed, 1), "images_per_second": round(
         steps * recipes.DIGITS_RECIPE["batch_size"] / elapsed), **last}
     print(f"\n{steps} steps in {elapsed:.1f} s; last epoch: " + ", ".join(f"{k} {v}" for k, v in last.items()))
-    print(f"wrote {out / 'generator.keras'} and {out / 'samples.png'}")
+    print(f"wrote {out / 'generator.keras'}, {out / 'samples.png'} and {out / 'metrics.json'}")
     return summary
 
 

@@ -41,6 +41,9 @@ class GAN(keras.Model):
             ``"simultaneous"``: both players compute their gradients on the same fakes against
             the same expert, then both update; one generator pass less per step. Needs
             ``d_steps=1``.
+        pack: PacGAN's packing (Lin et al. 2018): the expert judges ``pack`` samples at once,
+            all real or all fake, concatenated along the last axis; the discriminator's input
+            then has ``pack`` times the samples' last dimension (default 1, off).
         seed: seed of the noise generator attached to the model, so that a seeded run draws
             the same latent vectors every time.
 
@@ -59,13 +62,16 @@ class GAN(keras.Model):
         label_smoothing: float = 0.0,
         gradient_penalty: float = 0.0,
         update_order: str = "sequential",
+        pack: int = 1,
         seed: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.latent_dim = _latent_dim_of(generator)
         self.sample_shape = _sample_shape_of(generator)
-        _check_discriminator(discriminator, self.sample_shape)
+        if not isinstance(pack, int) or pack < 1:
+            raise ValueError(f"pack must be an integer >= 1; got {pack!r}")
+        _check_discriminator(discriminator, packed_shape(self.sample_shape, pack), pack)
         self.loss_name = losses.check_loss_name(loss)
         if not isinstance(d_steps, int) or d_steps < 1:
             raise ValueError(f"d_steps must be an integer >= 1; got {d_steps!r}")
@@ -87,6 +93,7 @@ class GAN(keras.Model):
         self.label_smoothing = float(label_smoothing)
         self.gradient_penalty = float(gradient_penalty)
         self.update_order = update_order
+        self.pack = pack
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
@@ -131,6 +138,23 @@ class GAN(keras.Model):
         seed = self.seed_generator if seed is None else seed
         return keras.random.normal((batch_size, self.latent_dim), seed=seed)
 
+    def _pack(self, samples):
+        """(batch, ..., c) -> (batch / pack, ..., pack * c): groups of ``pack`` samples side by side."""
+        if self.pack == 1:
+            return samples
+        shape = tf.shape(samples)
+        grouped = tf.reshape(samples, tf.concat([[shape[0] // self.pack, self.pack], shape[1:]], axis=0))
+        rank = len(samples.shape)
+        # move the group axis next to the channels, then merge them
+        order = [0] + list(range(2, rank)) + [1, rank]
+        merged = tf.transpose(grouped, order)
+        new_shape = tf.concat([[shape[0] // self.pack], shape[1:-1], [self.pack * shape[-1]]], axis=0)
+        return tf.reshape(merged, new_shape)
+
+    def _judge(self, samples):
+        """The expert's logits for a batch of samples (packed first when ``pack`` > 1)."""
+        return self.discriminator(self._pack(samples), training=True)
+
     def _expert_probability_or_score(self, logits):
         logits = tf.cast(logits, tf.float32)
         return tf.sigmoid(logits) if self.loss_name in losses.PROBABILITY_LOSSES else logits
@@ -138,7 +162,7 @@ class GAN(keras.Model):
     def _discriminator_loss(self, real, fake, real_logits, fake_logits):
         per_example = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
         if self.gradient_penalty:
-            per_example += self.gradient_penalty * self._gradient_penalty(real, fake)
+            per_example += self.gradient_penalty * self._gradient_penalty(self._pack(real), self._pack(fake))
         return per_example
 
     def _gradient_penalty(self, real, fake):
@@ -163,14 +187,15 @@ class GAN(keras.Model):
         real = data[0] if isinstance(data, (tuple, list)) else data
         _check_batch_shape(real.shape, self.sample_shape)
         real = tf.cast(real, tf.float32)
+        if self.pack > 1 and real.shape[0] is not None and real.shape[0] % self.pack:
+            raise ValueError(f"with pack={self.pack} the batch size must be a multiple of it; got {real.shape[0]}")
         batch_size = tf.shape(real)[0]
 
         if self.update_order == "simultaneous":
             latent = self.sample_latent(batch_size)
             with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
                 fake = self.generator(latent, training=True)
-                real_logits = self.discriminator(real, training=True)
-                fake_logits = self.discriminator(fake, training=True)
+                real_logits, fake_logits = self._judge(real), self._judge(fake)
                 d_per_example = self._discriminator_loss(real, fake, real_logits, fake_logits)
                 g_per_example = losses.generator_loss(self.loss_name, fake_logits)
                 d_loss = tf.nn.compute_average_loss(d_per_example)
@@ -183,8 +208,7 @@ class GAN(keras.Model):
                 latent = self.sample_latent(batch_size)
                 with tf.GradientTape() as d_tape:
                     fake = self.generator(latent, training=True)
-                    real_logits = self.discriminator(real, training=True)
-                    fake_logits = self.discriminator(fake, training=True)
+                    real_logits, fake_logits = self._judge(real), self._judge(fake)
                     d_per_example = self._discriminator_loss(real, fake, real_logits, fake_logits)
                     d_loss = tf.nn.compute_average_loss(d_per_example)
                 self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
@@ -192,9 +216,7 @@ class GAN(keras.Model):
             latent = self.sample_latent(batch_size)
             with tf.GradientTape() as g_tape:
                 generated = self.generator(latent, training=True)
-                g_per_example = losses.generator_loss(
-                    self.loss_name, self.discriminator(generated, training=True)
-                )
+                g_per_example = losses.generator_loss(self.loss_name, self._judge(generated))
                 g_loss = tf.nn.compute_average_loss(g_per_example)
             self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
 
@@ -243,6 +265,7 @@ class GAN(keras.Model):
             "label_smoothing": self.label_smoothing,
             "gradient_penalty": self.gradient_penalty,
             "update_order": self.update_order,
+            "pack": self.pack,
             "seed": self.seed,
             "name": self.name,
         }
@@ -298,13 +321,19 @@ def _sample_shape_of(generator) -> tuple:
     return output_shape[1:]
 
 
-def _check_discriminator(discriminator, sample_shape) -> None:
+def packed_shape(sample_shape, pack: int) -> tuple:
+    """The shape the expert sees when it judges ``pack`` samples at once (last axis times ``pack``)."""
+    return (*sample_shape[:-1], sample_shape[-1] * pack)
+
+
+def _check_discriminator(discriminator, expected_shape, pack: int = 1) -> None:
     if not isinstance(discriminator, keras.Model):
         raise ValueError(f"discriminator must be a keras.Model; got {type(discriminator).__name__}")
     input_shape = tuple(discriminator.input_shape)[1:]
-    if input_shape != tuple(sample_shape):
+    if input_shape != tuple(expected_shape):
+        what = "the generator's samples" if pack == 1 else f"{pack} of the generator's samples packed together"
         raise ValueError(
-            f"the discriminator must take the generator's samples, shape {_shape_text((None, *sample_shape))}; "
+            f"the discriminator must take {what}, shape {_shape_text((None, *expected_shape))}; "
             f"its input is {_shape_text((None, *input_shape))}"
         )
     output_shape = tuple(discriminator.output_shape)[1:]

@@ -204,3 +204,25 @@ def test_mismatched_players_and_options_are_rejected():
         ganlib.GAN(models.mlp_generator(), models.mlp_discriminator(), loss="hinge", label_smoothing=0.1)
     with pytest.raises(ValueError, match="needs both d_optimizer= and g_optimizer="):
         ganlib.GAN(models.mlp_generator(), models.mlp_discriminator()).compile(d_optimizer="adam")
+
+
+def test_packing_puts_groups_of_samples_side_by_side():
+    ganlib.runtime.set_seed(0)
+    gan = ganlib.GAN(models.mlp_generator(output_dim=2), models.mlp_discriminator(input_dim=6), pack=3, seed=0)
+    points = tf.reshape(tf.range(12, dtype=tf.float32), (6, 2))
+    np.testing.assert_array_equal(gan._pack(points).numpy(), [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]])
+    images = tf.reshape(tf.range(2 * 2 * 2 * 1, dtype=tf.float32), (2, 2, 2, 1))
+    image_gan = ganlib.GAN(
+        models.dcgan_generator(latent_dim=4, width=2),
+        keras.Sequential([keras.Input((28, 28, 2)), keras.layers.Flatten(), keras.layers.Dense(1)]),
+        pack=2,
+    )
+    packed = image_gan._pack(images).numpy()
+    assert packed.shape == (1, 2, 2, 2)
+    np.testing.assert_array_equal(packed[0, ..., 0], images[0, ..., 0])
+    np.testing.assert_array_equal(packed[0, ..., 1], images[1, ..., 0])
+    gan.compile(d_optimizer="adam", g_optimizer="adam")
+    history = gan.fit(ring_dataset(batch_size=63), epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][0])
+    with pytest.raises(ValueError, match=r"3 of the generator's samples packed together, shape \(batch, 6\)"):
+        ganlib.GAN(models.mlp_generator(output_dim=2), models.mlp_discriminator(input_dim=2), pack=3)

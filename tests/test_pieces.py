@@ -86,6 +86,9 @@ def test_command_line_trains_saves_and_samples(tmp_path, capsys):
     images = generator.predict(np.random.default_rng(0).standard_normal((5, generator.input_shape[1])), verbose=0)
     assert images.shape == (5, 28, 28, 1) and images.min() >= -1 and images.max() <= 1
     assert (out / "samples.png").stat().st_size > 1000
+    quality = json.loads((out / "metrics.json").read_text())
+    assert {"frechet_distance", "precision", "recall", "class_coverage"} <= set(quality)
+    assert quality["frechet_distance"] > 0 and 0 <= quality["precision"] <= 1
     summary = json.loads((out / "run.json").read_text())
     assert summary["steps"] > 0 and set(summary) >= {"d_loss", "g_loss", "d_real", "d_fake"}
     grid = tmp_path / "grid.png"
@@ -95,3 +98,30 @@ def test_command_line_trains_saves_and_samples(tmp_path, capsys):
     assert "wrote 16 samples" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli.main(["train", "digits", "--out", str(out), "--seconds", "-1"])
+
+
+def test_generator_average_is_the_warmed_up_moving_average_of_the_weights():
+    ganlib.runtime.set_seed(0)
+    gan = ganlib.GAN(models.mlp_generator(width=8, depth=1), models.mlp_discriminator(width=8, depth=1), seed=0)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2))
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen.append([w.numpy().copy() for w in self.model.generator.weights])
+
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append([w.numpy().copy() for w in self.model.generator.weights])
+
+    average = callbacks.GeneratorAverage(momentum=0.9, apply_at_end=False)
+    gan.fit(data.make_dataset(data.sample_ring(640), 64), epochs=2, verbose=0, callbacks=[Record(), average])
+    expected = seen[0]  # the average starts from the weights training starts with
+    for step, weights in enumerate(seen[1:], start=1):
+        momentum = min(0.9, (1 + step) / (10 + step))
+        expected = [momentum * e + (1 - momentum) * w for e, w in zip(expected, weights)]
+    assert len(seen) == 21  # 10 steps per epoch, 2 epochs, plus the start
+    for got, want in zip(average.average, expected):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(expected[0], seen[-1][0])  # the average lags the live weights...
+    average.apply()
+    np.testing.assert_allclose(gan.generator.weights[0].numpy(), expected[0], rtol=1e-6)  # ...until applied
