@@ -31,7 +31,7 @@ import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 import ganlib  # noqa: E402
-from ganlib import callbacks, data, recipes  # noqa: E402
+from ganlib import callbacks, data, metrics, recipes  # noqa: E402
 
 CLASSIFIER = data.DATA_DIR / "digit_classifier.keras"
 
@@ -105,8 +105,8 @@ def images_per_second_loop(dataset, steps, precision, batch_size, simultaneous=F
 
 
 # ---------------------------------------------------------------------------- quality
-def judge(images, classifier):
-    probabilities = classifier.predict(images, verbose=0, batch_size=500)
+def judge(images):
+    probabilities = metrics.digit_probabilities(images)
     confidence, digit = probabilities.max(axis=1), probabilities.argmax(axis=1)
     confident = confidence > 0.9
     counts = np.bincount(digit[confident], minlength=10)
@@ -185,23 +185,22 @@ def main() -> None:
     gain = np.mean(speeds["GAN.fit, simultaneous"]) / np.mean(speeds["GAN.fit, sequential"])
     print(f"   simultaneous / sequential (GAN.fit): {gain:.2f}\n")
 
-    classifier = keras.models.load_model(CLASSIFIER)
     print(f"2. quality after {arguments.quality_seconds:g} s of training, 1,000 samples judged by {CLASSIFIER.name}")
-    real = judge(data.scale_images(data.load_digits(split="test")[0]), classifier)
+    real = judge(data.scale_images(data.load_digits(split="test")[0]))
     print(f"   {'real held-out digits':34s} {format_quality(real)}")
     for update_order in ("sequential", "simultaneous"):
         started = time.perf_counter()
         gan, _ = recipes.train_digits(seconds=arguments.quality_seconds, seed=0, precision=precision,
                                       progress=False, images=images, update_order=update_order)
         steps = int(gan.g_optimizer.iterations.numpy())
-        quality = judge(gan.generate(1000, seed=1), classifier)
+        quality = judge(gan.generate(1000, seed=1))
         print(f"   {'recipe, ' + update_order:34s} {format_quality(quality)}  "
               f"({steps} steps in {time.perf_counter() - started:.0f} s)")
 
     if arguments.tutorial_seconds:
         print(f"\n3. the TensorFlow DCGAN tutorial recipe after {arguments.tutorial_seconds:g} s")
         gan, steps = train_tutorial(arguments.tutorial_seconds, images)
-        print(f"   {'tutorial recipe':34s} {format_quality(judge(gan.generate(1000, seed=1), classifier))}"
+        print(f"   {'tutorial recipe':34s} {format_quality(judge(gan.generate(1000, seed=1)))}"
               f"  ({steps} steps)")
 
 

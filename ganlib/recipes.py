@@ -18,7 +18,7 @@ import pathlib
 import keras
 
 from ganlib import callbacks as ganlib_callbacks
-from ganlib import data, models
+from ganlib import data, models, runtime
 from ganlib.gan import GAN
 
 #: The recipe's settings; ``train_digits`` and the command line take them as keyword arguments.
@@ -125,8 +125,6 @@ def train_digits(
     """
     if seconds is None and epochs is None:
         raise ValueError("train_digits needs seconds= or epochs= (or both); got neither")
-    from ganlib import runtime
-
     runtime.set_seed(seed)
     if images is None:
         images = data.scale_images(data.load_digits(split="train")[0])
