@@ -5,6 +5,9 @@
 - `TimeBudget`: stops training after a wall-clock budget, with a progress bar in seconds
   (chapter 04 and the command line).
 - `GeneratorAverage`: an exponential moving average of the forger's weights (chapter 04).
+- `EpochShuffle`: a dataset whose order in each epoch depends on (seed, epoch) only, so a run
+  resumed by ``keras.callbacks.BackupAndRestore`` sees the batches it would have seen (chapter 11).
+- `TensorBoardSamples`: the forger's samples as images in TensorBoard (chapter 11).
 """
 
 from __future__ import annotations
@@ -146,3 +149,102 @@ class GeneratorAverage(keras.callbacks.Callback):
             raise ValueError("no average yet: GeneratorAverage must see training before apply()")
         for weight, average in zip(self.model.generator.weights, self.average):
             weight.assign(average)
+
+
+class EpochShuffle(keras.callbacks.Callback):
+    """A dataset (``self.dataset``) whose order in each epoch depends on ``(seed, epoch)`` only.
+
+    ``ganlib.data.make_dataset`` reshuffles on every pass through the data, counting the passes
+    from the start of the process, so a run that ``keras.callbacks.BackupAndRestore`` resumes at
+    epoch k would replay the order of epoch 0 instead of epoch k. Here the callback tells the
+    dataset the epoch at the start of each epoch, and the order is a stateless shuffle of
+    ``(seed, epoch)``: the same in a resumed run as in one that never stopped. Pass the callback
+    and its dataset to the same ``fit()``; create it outside ``strategy.scope()``. Batches
+    have a fixed size (the remainder is dropped). Explained in chapter 11.
+    """
+
+    def __init__(self, samples, batch_size: int, seed: int, labels=None):
+        super().__init__()
+        import tensorflow as tf
+
+        if tf.distribute.has_strategy():
+            raise ValueError("create EpochShuffle outside strategy.scope(): its epoch counter belongs to the data")
+        samples = np.asarray(samples, dtype=np.float32)
+        if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= len(samples):
+            raise ValueError(f"batch_size must be an integer in [1, {len(samples)}]; got {batch_size!r}")
+        if labels is not None:
+            labels = np.asarray(labels)
+            if labels.shape != (len(samples),) or not np.issubdtype(labels.dtype, np.integer):
+                raise ValueError(
+                    f"labels must be integers of shape ({len(samples)},); "
+                    f"got dtype {labels.dtype}, shape {labels.shape}"
+                )
+        self.seed = int(seed)
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="data_epoch")
+        count = len(samples)
+        samples_tensor = tf.constant(samples)
+        labels_tensor = None if labels is None else tf.constant(labels.astype(np.int32))
+
+        def one_epoch(_):
+            seed_pair = tf.stack([tf.constant(self.seed, tf.int64), self.epoch.read_value()])
+            order = tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed=seed_pair)
+            return tf.data.Dataset.from_tensor_slices(order)
+
+        def gather(indices):
+            batch = tf.gather(samples_tensor, indices)
+            return batch if labels_tensor is None else (batch, tf.gather(labels_tensor, indices))
+
+        indices = tf.data.Dataset.from_tensors(0).flat_map(one_epoch).batch(int(batch_size), drop_remainder=True)
+        batches = tf.data.experimental.assert_cardinality(count // int(batch_size))  # so fit() knows an epoch's length
+        self.dataset = indices.apply(batches).map(gather).prefetch(2)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch.assign(epoch)
+
+
+class TensorBoardSamples(keras.callbacks.Callback):
+    """Every ``every`` epochs, write a grid of the forger's samples from fixed latent vectors to TensorBoard.
+
+    Use it beside ``keras.callbacks.TensorBoard(log_dir)``, which already writes what ``fit()``
+    reports (``d_loss``, ``g_loss`` and the expert's ``d_real``, ``d_fake``); the images go to
+    ``log_dir/samples`` under the tag ``samples``. For images of shape (height, width, channels)
+    in [-1, 1]. Explained in chapter 11.
+    """
+
+    def __init__(self, log_dir, num_samples: int = 16, every: int = 1, seed: int = 0):
+        super().__init__()
+        if every < 1 or num_samples < 1:
+            raise ValueError(f"every and num_samples must be >= 1; got every={every!r}, num_samples={num_samples!r}")
+        self.log_dir = pathlib.Path(log_dir) / "samples"
+        self.num_samples, self.every, self.seed = num_samples, every, seed
+        self._writer = None
+
+    def on_train_begin(self, logs=None):
+        import tensorflow as tf
+
+        if len(self.model.sample_shape) != 3:
+            raise ValueError(
+                "TensorBoardSamples draws images (height, width, channels); "
+                f"got samples of shape {self.model.sample_shape}"
+            )
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(self.log_dir))
+
+    def on_epoch_end(self, epoch, logs=None):
+        import tensorflow as tf
+
+        if (epoch + 1) % self.every:
+            return
+        images = self.model.generate(self.num_samples, seed=self.seed)
+        side = int(np.ceil(np.sqrt(self.num_samples)))
+        padded = np.concatenate([images, -np.ones((side * side - len(images), *images.shape[1:]), np.float32)])
+        height, width, channels = images.shape[1:]
+        grid = padded.reshape(side, side, height, width, channels).transpose(0, 2, 1, 3, 4)
+        grid = grid.reshape(1, side * height, side * width, channels)
+        with self._writer.as_default():
+            tf.summary.image("samples", (grid + 1.0) / 2.0, step=epoch + 1)
+        self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.flush()

@@ -1,6 +1,8 @@
 """The command line: train the course's forgers and draw from them without opening a notebook.
 
     python -m ganlib train digits --out DIR [--seconds S] [--epochs N] [--seed K]
+    python -m ganlib train digits --conditional --out DIR [--seconds S] [--epochs N] [--seed K]
+    python -m ganlib train ring|grid --out DIR [--recipe NAME] [--steps N] [--seed K]
     python -m ganlib sample DIR/generator.keras --out grid.png [-n 64] [--seed K]
 
 ``train digits`` runs the chapter-04 recipe (`ganlib.recipes`) on the bundled digits with a
@@ -8,6 +10,19 @@ progress bar, then writes ``DIR/generator.keras`` (a float32 Keras model: standa
 latent vectors in, images of shape (28, 28, 1) in [-1, 1] out), ``DIR/samples.png``, and
 ``DIR/metrics.json`` with chapter 07's measures of 1,000 samples (also printed).
 Explained in chapter 04.
+
+``train digits --conditional`` runs chapter 08's conditional recipe and writes a conditional
+``DIR/generator.keras`` (float32; inputs: standard-normal latent vectors and integer digit labels;
+output: images in [-1, 1]), ``DIR/samples.png`` (one row per requested digit) and
+``DIR/metrics.json``: how often the bundled digit classifier recognizes the requested digit in
+1,000 samples (100 per digit), per digit and overall, and chapter 07's measures (also printed).
+
+``train ring`` and ``train grid`` run a chapter-06 toy recipe (`ganlib.recipes.TOY_RECIPES`;
+default: the best one on the benchmark, ``recipes.BEST_TOY_RECIPE``) on the ring of 8 or the grid
+of 25 Gaussians for the recipe's steps (or ``--steps``), then write ``DIR/generator.keras``
+(float32: standard-normal latent vectors in, 2-D points out), a scatter plot ``DIR/samples.png``,
+and ``DIR/metrics.json`` with the mode statistics of 2,500 samples (also printed): modes
+captured, share of high-quality samples, reverse KL. Explained in chapters 05 and 06.
 """
 
 from __future__ import annotations
@@ -19,7 +34,8 @@ import pathlib
 import sys
 import time
 
-TRAIN_TARGETS = ("digits",)
+TRAIN_TARGETS = ("digits", "ring", "grid")
+TOY_TARGETS = ("ring", "grid")
 
 
 def _positive_float(text: str) -> float:
@@ -41,11 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a forger and save it")
-    train.add_argument("target", choices=TRAIN_TARGETS, help="what to learn: digits (chapter 04)")
+    train.add_argument(
+        "target", choices=TRAIN_TARGETS, help="what to learn: digits (chapter 04), ring or grid (chapter 06)"
+    )
     train.add_argument("--out", type=pathlib.Path, required=True, help="folder for generator.keras and samples.png")
     train.add_argument("--seconds", type=_positive_float, help="wall-clock training budget (default 60 if no --epochs)")
     train.add_argument("--epochs", type=_positive_int, help="passes over the 4,000 training digits")
     train.add_argument("--seed", type=int, default=0, help="seed of the whole run (default 0)")
+    train.add_argument(
+        "--conditional", action="store_true", help="digits only: a forger told which digit to paint (chapter 08)"
+    )
+    train.add_argument("--recipe", help="ring/grid only: a toy recipe of chapter 06 (default: the best one)")
+    train.add_argument("--steps", type=_positive_int, help="ring/grid only: training steps (default: the recipe's)")
     train.add_argument(
         "--precision", choices=("auto", "float32", "bfloat16"), default="auto",
         help="auto: bfloat16 on CPUs with bf16 units, else float32",
@@ -62,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 def train_digits_command(arguments) -> dict:
     from ganlib import plots, recipes
 
+    if arguments.conditional:
+        return train_conditional_digits_command(arguments)
     seconds = arguments.seconds if arguments.seconds or arguments.epochs else 60.0
     budget = f"{seconds:g} s" if seconds else f"{arguments.epochs} epochs"
     precision = recipes.resolve_precision(arguments.precision)
@@ -93,6 +118,115 @@ def train_digits_command(arguments) -> dict:
     return summary
 
 
+def train_toy_command(arguments) -> dict:
+    from ganlib import metrics, recipes
+
+    recipe = arguments.recipe or recipes.BEST_TOY_RECIPE
+    if recipe not in recipes.TOY_RECIPES:
+        raise SystemExit(f"unknown recipe {recipe!r}; expected one of: {', '.join(sorted(recipes.TOY_RECIPES))}")
+    if arguments.seconds or arguments.epochs:
+        raise SystemExit("--seconds and --epochs are for digits; ring and grid train for --steps N")
+    steps = arguments.steps or recipes.toy_settings(recipe)["steps"]
+    print(f"training the chapter-06 recipe {recipe!r} on the {arguments.target} for {steps} steps "
+          f"(seed {arguments.seed})")
+    started = time.perf_counter()
+    gan, history = recipes.train_toy(arguments.target, recipe, steps=steps, seed=arguments.seed)
+    elapsed = time.perf_counter() - started
+    out = arguments.out
+    out.mkdir(parents=True, exist_ok=True)
+    gan.generator.save(out / "generator.keras")
+    points = gan.generate(2500, seed=arguments.seed)
+    statistics = metrics.mode_statistics(points, arguments.target)
+    _save_points(points, arguments.target, out / "samples.png",
+                 f"{recipe}: {statistics['modes']}/{statistics['num_modes']} modes, "
+                 f"{statistics['high_quality']:.1%} high quality")
+    (out / "metrics.json").write_text(json.dumps(statistics, indent=2) + "\n")
+    print("\nmode statistics of 2,500 samples (chapter 05):")
+    for name, value in statistics.items():
+        print(f"  {name:14s} {value:.4g}" if isinstance(value, float) else f"  {name:14s} {value}")
+    print(f"\n{steps} steps in {elapsed:.1f} s")
+    print(f"wrote {out / 'generator.keras'}, {out / 'samples.png'} and {out / 'metrics.json'}")
+    last = {name: round(float(values[-1]), 4) for name, values in history.history.items()}
+    return {"recipe": recipe, "steps": steps, "seconds": round(elapsed, 1), **last}
+
+
+def _save_points(points, dataset: str, path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ganlib import plots, recipes
+
+    figure, ax = plt.subplots(figsize=(5, 5))
+    plots.show_points(recipes.sample_toy(dataset, 2500, seed=0), points, ax=ax, title=title)
+    figure.savefig(path, dpi=80, bbox_inches="tight")
+    plt.close(figure)
+
+
+def train_conditional_digits_command(arguments) -> dict:
+    import numpy as np
+
+    from ganlib import metrics, plots, recipes
+
+    seconds = arguments.seconds if arguments.seconds or arguments.epochs else 60.0
+    budget = f"{seconds:g} s" if seconds else f"{arguments.epochs} epochs"
+    precision = recipes.resolve_precision(arguments.precision)
+    print(f"training the chapter-08 conditional forger on the bundled digits for {budget} "
+          f"({precision}, seed {arguments.seed})")
+    started = time.perf_counter()
+    gan, history = recipes.train_conditional_digits(
+        seconds=seconds, epochs=arguments.epochs, seed=arguments.seed, precision=precision, progress=True
+    )
+    elapsed = time.perf_counter() - started
+    steps = int(gan.g_optimizer.iterations.numpy())
+    out = arguments.out
+    out.mkdir(parents=True, exist_ok=True)
+    generator = recipes.export_generator(gan)
+    generator.save(out / "generator.keras")
+    columns = 8
+    grid = gan.generate(10 * columns, seed=arguments.seed, labels=(np.arange(10 * columns) // columns))
+    plots.save_images(grid, out / "samples.png", num_columns=columns, title=f"rows: digits 0-9; {steps} steps")
+    images, labels = recipes.commissioned_digits(gan, num_per_digit=100, seed=arguments.seed)
+    agreement = recipes.commission_agreement(images, labels)
+    quality = metrics.evaluate_digits(images, num_samples=len(images), seed=arguments.seed)
+    (out / "metrics.json").write_text(json.dumps({**agreement, **quality}, indent=2) + "\n")
+    print("\nthe digit classifier's verdict on 1,000 commissioned samples (100 per digit):")
+    print("  digit      " + " ".join(f"{digit:>6d}" for digit in range(10)) + "     all")
+    for name in ("recognized", "confident"):
+        shares = " ".join(f"{share:6.1%}" for share in agreement[f"{name}_per_digit"])
+        print(f"  {name:10s} {shares}  {agreement[name]:6.1%}")
+    print("  (recognized: the most probable digit is the one asked for; confident: with probability > 0.9)")
+    print("\nchapter 07's measures of the same samples:")
+    for name, value in quality.items():
+        print(f"  {name:20s} {value:.4g}" if isinstance(value, float) else f"  {name:20s} {value}")
+    last = {name: round(float(values[-1]), 4) for name, values in history.history.items()}
+    summary = {"conditional": True, "steps": steps, "seconds": round(elapsed, 1), "images_per_second": round(
+        steps * recipes.CONDITIONAL_DIGITS_RECIPE["batch_size"] / elapsed), **last}
+    print(f"\n{steps} steps in {elapsed:.1f} s; last epoch: " + ", ".join(f"{k} {v}" for k, v in last.items()))
+    print(f"wrote {out / 'generator.keras'}, {out / 'samples.png'} and {out / 'metrics.json'}")
+    return summary
+
+
+def _sample_conditional(generator, arguments) -> None:
+    """A grid with one row per class label, ``n // num_classes`` samples each (at least one)."""
+    import keras
+    import numpy as np
+
+    from ganlib import plots
+
+    embedding = next((layer for layer in generator.layers if isinstance(layer, keras.layers.Embedding)), None)
+    if embedding is None:
+        raise SystemExit("this generator takes labels but has no Embedding layer to tell how many classes it knows")
+    num_classes = embedding.input_dim
+    columns = max(1, arguments.num_samples // num_classes)
+    labels = np.repeat(np.arange(num_classes, dtype=np.int32), columns)
+    latent = keras.random.normal((len(labels), generator.input_shape[0][-1]), seed=arguments.seed)
+    images = np.asarray(generator.predict([latent, labels], verbose=0))
+    plots.save_images(images, arguments.out, num_columns=columns, title=f"rows: labels 0-{num_classes - 1}")
+    print(f"wrote {len(labels)} samples ({columns} per label, one row each) to {arguments.out}")
+
+
 def sample_command(arguments) -> None:
     import keras
     import numpy as np
@@ -102,6 +236,8 @@ def sample_command(arguments) -> None:
     if not arguments.generator.exists():
         raise SystemExit(f"no such generator file: {arguments.generator}")
     generator = keras.models.load_model(arguments.generator)
+    if isinstance(generator.input_shape, list):  # [latent, labels]: a conditional forger (chapter 08)
+        return _sample_conditional(generator, arguments)
     latent_dim = generator.input_shape[-1]
     latent = keras.random.normal((arguments.num_samples, latent_dim), seed=arguments.seed)
     images = np.asarray(generator.predict(latent, verbose=0))
@@ -112,7 +248,14 @@ def sample_command(arguments) -> None:
 def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     arguments = build_parser().parse_args(argv)
-    if arguments.command == "train":
+    if arguments.command == "train" and arguments.conditional and arguments.target != "digits":
+        raise SystemExit(f"--conditional is for digits only; got target {arguments.target!r}")
+    if arguments.command == "train" and arguments.target == "digits" and (arguments.recipe or arguments.steps):
+        raise SystemExit("--recipe and --steps are for ring and grid; digits train for --seconds or --epochs")
+    if arguments.command == "train" and arguments.target in TOY_TARGETS:
+        summary = train_toy_command(arguments)
+        (arguments.out / "run.json").write_text(json.dumps(summary, indent=2) + "\n")
+    elif arguments.command == "train":
         summary = train_digits_command(arguments)
         (arguments.out / "run.json").write_text(json.dumps(summary, indent=2) + "\n")
     else:

@@ -178,10 +178,13 @@ def make_dataset(
     shuffle: bool = True,
     seed: int | None = None,
     drop_remainder: bool = True,
+    labels=None,
 ) -> tf.data.Dataset:
     """A ``tf.data`` pipeline over samples already scaled for the game: cache, shuffle, batch, prefetch.
 
     Batches have a fixed size (``drop_remainder=True``) so the training step is traced once.
+    With ``labels`` (integers, one per sample) the batches are ``(samples, labels)`` pairs, with
+    the labels as int32, for a conditional GAN (chapter 08).
     """
     samples = np.asarray(samples)
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -190,7 +193,15 @@ def make_dataset(
         raise ValueError(
             f"need at least one full batch: batch_size={batch_size} but only {len(samples)} samples"
         )
-    dataset = tf.data.Dataset.from_tensor_slices(samples).cache()
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (len(samples),) or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(
+                f"labels must be integers, one per sample: shape ({len(samples)},); "
+                f"got dtype {labels.dtype}, shape {labels.shape}"
+            )
+    elements = samples if labels is None else (samples, labels.astype(np.int32))
+    dataset = tf.data.Dataset.from_tensor_slices(elements).cache()
     if shuffle:
         dataset = dataset.shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)

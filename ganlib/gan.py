@@ -16,6 +16,8 @@ from ganlib import losses
 
 #: The two orders in which a step can update the players (chapter 03, "One step of the game").
 UPDATE_ORDERS = ("sequential", "simultaneous")
+#: Where ``save_weights`` keeps the state of the noise generator (chapter 11).
+_SEED_STATE_KEY = "seed_generator_state"
 
 
 def _shape_text(shape) -> str:
@@ -44,8 +46,16 @@ class GAN(keras.Model):
         pack: PacGAN's packing (Lin et al. 2018): the expert judges ``pack`` samples at once,
             all real or all fake, concatenated along the last axis; the discriminator's input
             then has ``pack`` times the samples' last dimension (default 1, off).
+        num_classes: for a conditional GAN (chapter 08), the number of classes ``K``: the
+            generator then takes ``[latent vectors, labels]``, the discriminator
+            ``[samples, labels]`` (labels: integers in ``[0, K)``, shape ``(batch,)``), and the
+            real data are ``(samples, labels)`` pairs. ``None`` (default): unconditional.
         seed: seed of the noise generator attached to the model, so that a seeded run draws
             the same latent vectors every time.
+
+    Randomness under ``tf.distribute`` (chapter 11): each replica draws the latent vectors (and
+    labels and penalty weights) of the whole global batch from the shared seed and keeps its own
+    slice, so N replicas train on exactly the noise that one device would draw.
 
     Metrics reported by ``fit()``: ``d_loss`` and ``g_loss`` (the two players' losses, mean
     over the examples of the epoch so far), and ``d_real`` and ``d_fake``: under the
@@ -63,15 +73,21 @@ class GAN(keras.Model):
         gradient_penalty: float = 0.0,
         update_order: str = "sequential",
         pack: int = 1,
+        num_classes: int | None = None,
         seed: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.latent_dim = _latent_dim_of(generator)
+        if num_classes is not None and (not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
+            raise ValueError(f"num_classes must be None or an integer >= 2; got {num_classes!r}")
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.latent_dim = _latent_dim_of(generator, self.conditional)
         self.sample_shape = _sample_shape_of(generator)
         if not isinstance(pack, int) or pack < 1:
             raise ValueError(f"pack must be an integer >= 1; got {pack!r}")
-        _check_discriminator(discriminator, packed_shape(self.sample_shape, pack), pack)
+        if pack > 1 and self.conditional:
+            raise ValueError(f"pack > 1 is not supported for a conditional GAN (num_classes set); got pack={pack}")
+        _check_discriminator(discriminator, packed_shape(self.sample_shape, pack), pack, self.conditional)
         self.loss_name = losses.check_loss_name(loss)
         if not isinstance(d_steps, int) or d_steps < 1:
             raise ValueError(f"d_steps must be an integer >= 1; got {d_steps!r}")
@@ -102,6 +118,11 @@ class GAN(keras.Model):
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
         self.built = True  # both players are built models, so the game has all its weights
 
+    @property
+    def conditional(self) -> bool:
+        """True for a conditional GAN (``num_classes`` set; chapter 08)."""
+        return self.num_classes is not None
+
     # ----------------------------------------------------------------------------- setup
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Give each player its own optimizer (a different learning rate each is chapter 06's TTUR)."""
@@ -117,16 +138,22 @@ class GAN(keras.Model):
                 f"got {sorted(key for key in ('optimizer', 'loss') if key in kwargs)}"
             )
         super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = keras.optimizers.get(d_optimizer)
-        self.g_optimizer = keras.optimizers.get(g_optimizer)
+        self.d_optimizer = _with_loss_scaling(keras.optimizers.get(d_optimizer), self.discriminator)
+        self.g_optimizer = _with_loss_scaling(keras.optimizers.get(g_optimizer), self.generator)
+        # Create the optimizers' variables now, in the strategy's scope (chapter 11): created later,
+        # inside the replicated train step, Adam's moments break under MirroredStrategy; and a
+        # checkpoint (BackupAndRestore, load_weights) needs them to exist before it can load them.
+        with self.distribute_strategy.scope():
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+            self.g_optimizer.build(self.generator.trainable_variables)
 
     @property
     def metrics(self):
         return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
 
-    def call(self, latent_vectors, training=False):
-        """The model's forward pass is the forger's: latent vectors in, samples out."""
-        return self.generator(latent_vectors, training=training)
+    def call(self, inputs, training=False):
+        """The model's forward pass is the forger's: latent vectors (and labels) in, samples out."""
+        return self.generator(inputs, training=training)
 
     # ------------------------------------------------------------------------- the game
     def sample_latent(self, batch_size, seed=None):
@@ -137,6 +164,38 @@ class GAN(keras.Model):
         """
         seed = self.seed_generator if seed is None else seed
         return keras.random.normal((batch_size, self.latent_dim), seed=seed)
+
+    def sample_labels(self, batch_size, seed=None):
+        """Uniformly random class labels in ``[0, num_classes)``, shape ``(batch_size,)`` (chapter 08)."""
+        if not self.conditional:
+            raise ValueError("sample_labels needs a conditional GAN (num_classes set); this one has num_classes=None")
+        seed = self.seed_generator if seed is None else seed
+        return keras.random.randint((batch_size,), 0, self.num_classes, seed=seed, dtype="int32")
+
+    def _for_this_replica(self, draw, batch_size):
+        """Draw for the whole global batch and keep this replica's slice (chapter 11).
+
+        With one replica this is ``draw(batch_size)``. With N replicas, each one draws N times
+        its batch from the shared seed state (the same numbers on every replica) and keeps the
+        slice at its own position, so the global batch gets the noise one device would draw.
+        """
+        context = tf.distribute.get_replica_context()
+        replicas = 1 if context is None else context.num_replicas_in_sync
+        if replicas == 1:
+            return draw(batch_size)
+        everything = draw(batch_size * replicas)
+        start = tf.cast(context.replica_id_in_sync_group, tf.int32) * batch_size
+        return everything[start : start + batch_size]
+
+    def _training_latent(self, batch_size):
+        return self._for_this_replica(self.sample_latent, batch_size)
+
+    def _training_labels(self, batch_size):
+        return self._for_this_replica(self.sample_labels, batch_size)
+
+    def _forge(self, latent, labels, training=True):
+        inputs = latent if labels is None else [latent, labels]
+        return self.generator(inputs, training=training)
 
     def _pack(self, samples):
         """(batch, ..., c) -> (batch / pack, ..., pack * c): groups of ``pack`` samples side by side."""
@@ -151,74 +210,98 @@ class GAN(keras.Model):
         new_shape = tf.concat([[shape[0] // self.pack], shape[1:-1], [self.pack * shape[-1]]], axis=0)
         return tf.reshape(merged, new_shape)
 
-    def _judge(self, samples):
-        """The expert's logits for a batch of samples (packed first when ``pack`` > 1)."""
+    def _judge(self, samples, labels=None):
+        """The expert's logits for a batch of samples (packed first when ``pack`` > 1; with labels if conditional)."""
+        if labels is not None:
+            return self.discriminator([samples, labels], training=True)
         return self.discriminator(self._pack(samples), training=True)
 
     def _expert_probability_or_score(self, logits):
         logits = tf.cast(logits, tf.float32)
         return tf.sigmoid(logits) if self.loss_name in losses.PROBABILITY_LOSSES else logits
 
-    def _discriminator_loss(self, real, fake, real_logits, fake_logits):
+    def _discriminator_loss(self, real, fake, real_logits, fake_logits, labels=None):
         per_example = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
         if self.gradient_penalty:
-            per_example += self.gradient_penalty * self._gradient_penalty(self._pack(real), self._pack(fake))
+            penalty = self._gradient_penalty(self._pack(real), self._pack(fake), labels)
+            per_example += self.gradient_penalty * penalty
         return per_example
 
-    def _gradient_penalty(self, real, fake):
-        """Per-example (||grad D(x_hat)|| - 1)^2 on x_hat = a*real + (1-a)*fake, a ~ U(0, 1)."""
+    def _gradient_penalty(self, real, fake, labels=None):
+        """Per-example (||grad D(x_hat)|| - 1)^2 on x_hat = a*real + (1-a)*fake, a ~ U(0, 1).
+
+        A conditional expert judges the interpolates with the real samples' labels.
+        """
         batch_size = tf.shape(real)[0]
-        weight_shape = tf.concat([[batch_size], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0)
-        weight = keras.random.uniform(weight_shape, seed=self.seed_generator, dtype=real.dtype)
+        weight = self._for_this_replica(
+            lambda size: keras.random.uniform((size,), seed=self.seed_generator, dtype=real.dtype), batch_size
+        )
+        weight = tf.reshape(weight, tf.concat([[batch_size], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0))
         interpolates = weight * real + (1.0 - weight) * tf.cast(fake, real.dtype)
         with tf.GradientTape() as tape:
             tape.watch(interpolates)
-            scores = self.discriminator(interpolates, training=True)
+            scores = self.discriminator(interpolates if labels is None else [interpolates, labels], training=True)
         gradients = tf.reshape(tape.gradient(scores, interpolates), [batch_size, -1])
         # the epsilon keeps the norm's gradient finite where the gradient is exactly zero
         norm = tf.sqrt(tf.reduce_sum(tf.square(tf.cast(gradients, tf.float32)), axis=1) + 1e-12)
         return tf.square(norm - 1.0)
 
-    def _apply(self, optimizer, tape, loss, model):
-        gradients = tape.gradient(loss, model.trainable_weights)
+    def _apply(self, optimizer, tape, scaled_loss, model):
+        """Apply the gradients of a loss already scaled with ``optimizer.scale_loss`` (mixed precision)."""
+        gradients = tape.gradient(scaled_loss, model.trainable_weights)
         optimizer.apply_gradients(zip(gradients, model.trainable_weights))
 
+    def _unpack_data(self, data):
+        """(real samples, real labels or None) from what fit() hands to train_step."""
+        if self.conditional:
+            if not isinstance(data, (tuple, list)) or len(data) < 2 or data[1] is None:
+                raise ValueError("a conditional GAN trains on (samples, labels) pairs; got samples without labels")
+            labels = tf.cast(tf.reshape(data[1], [-1]), tf.int32)
+            return data[0], labels
+        return (data[0] if isinstance(data, (tuple, list)) else data), None
+
     def train_step(self, data):
-        real = data[0] if isinstance(data, (tuple, list)) else data
+        real, real_labels = self._unpack_data(data)
         _check_batch_shape(real.shape, self.sample_shape)
         real = tf.cast(real, tf.float32)
         if self.pack > 1 and real.shape[0] is not None and real.shape[0] % self.pack:
             raise ValueError(f"with pack={self.pack} the batch size must be a multiple of it; got {real.shape[0]}")
         batch_size = tf.shape(real)[0]
 
+        def draw_labels():
+            return self._training_labels(batch_size) if self.conditional else None
+
         if self.update_order == "simultaneous":
-            latent = self.sample_latent(batch_size)
+            latent, fake_labels = self._training_latent(batch_size), draw_labels()
             with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
-                fake = self.generator(latent, training=True)
-                real_logits, fake_logits = self._judge(real), self._judge(fake)
-                d_per_example = self._discriminator_loss(real, fake, real_logits, fake_logits)
+                fake = self._forge(latent, fake_labels)
+                real_logits, fake_logits = self._judge(real, real_labels), self._judge(fake, fake_labels)
+                d_per_example = self._discriminator_loss(real, fake, real_logits, fake_logits, real_labels)
                 g_per_example = losses.generator_loss(self.loss_name, fake_logits)
                 d_loss = tf.nn.compute_average_loss(d_per_example)
                 g_loss = tf.nn.compute_average_loss(g_per_example)
-            self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
-            self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
+                d_scaled, g_scaled = self.d_optimizer.scale_loss(d_loss), self.g_optimizer.scale_loss(g_loss)
+            self._apply(self.d_optimizer, d_tape, d_scaled, self.discriminator)
+            self._apply(self.g_optimizer, g_tape, g_scaled, self.generator)
         else:
             # 1. the expert studies real paintings and fresh forgeries (d_steps times)
             for _ in range(self.d_steps):
-                latent = self.sample_latent(batch_size)
+                latent, fake_labels = self._training_latent(batch_size), draw_labels()
                 with tf.GradientTape() as d_tape:
-                    fake = self.generator(latent, training=True)
-                    real_logits, fake_logits = self._judge(real), self._judge(fake)
-                    d_per_example = self._discriminator_loss(real, fake, real_logits, fake_logits)
+                    fake = self._forge(latent, fake_labels)
+                    real_logits, fake_logits = self._judge(real, real_labels), self._judge(fake, fake_labels)
+                    d_per_example = self._discriminator_loss(real, fake, real_logits, fake_logits, real_labels)
                     d_loss = tf.nn.compute_average_loss(d_per_example)
-                self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
+                    d_scaled = self.d_optimizer.scale_loss(d_loss)
+                self._apply(self.d_optimizer, d_tape, d_scaled, self.discriminator)
             # 2. the forger paints new fakes and learns from the updated expert's verdict
-            latent = self.sample_latent(batch_size)
+            latent, fake_labels = self._training_latent(batch_size), draw_labels()
             with tf.GradientTape() as g_tape:
-                generated = self.generator(latent, training=True)
-                g_per_example = losses.generator_loss(self.loss_name, self._judge(generated))
+                generated = self._forge(latent, fake_labels)
+                g_per_example = losses.generator_loss(self.loss_name, self._judge(generated, fake_labels))
                 g_loss = tf.nn.compute_average_loss(g_per_example)
-            self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
+                g_scaled = self.g_optimizer.scale_loss(g_loss)
+            self._apply(self.g_optimizer, g_tape, g_scaled, self.generator)
 
         # Per-example values: the trackers' means are then exact over the global batch,
         # also when replicas each see part of it.
@@ -226,7 +309,26 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(g_per_example)
         self.d_real_tracker.update_state(self._expert_probability_or_score(tf.reshape(real_logits, [-1])))
         self.d_fake_tracker.update_state(self._expert_probability_or_score(tf.reshape(fake_logits, [-1])))
-        return {metric.name: metric.result() for metric in self.metrics}
+        return self._reported_metrics()
+
+    def _reported_metrics(self):
+        """The trackers' running means over the global batch, the same value on every replica (chapter 11).
+
+        Inside a replica each tracker holds only that replica's share, so with N replicas the
+        totals and counts are summed over the replicas first; ``fit()`` then averages N equal
+        values. Across several workers (MultiWorkerMirroredStrategy) Keras averages with
+        ``strategy.reduce("MEAN", value, axis=0)``, which fails on a scalar, so there each value
+        goes out with shape (1,) and comes back from that average as a scalar.
+        """
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return {metric.name: metric.result() for metric in self.metrics}
+        # tf.identity reads this replica's value (all_reduce refuses the variables themselves)
+        totals = context.all_reduce("SUM", [tf.identity(metric.total) for metric in self.metrics])
+        counts = context.all_reduce("SUM", [tf.identity(metric.count) for metric in self.metrics])
+        shape = [1] if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy) else []
+        return {metric.name: tf.reshape(tf.math.divide_no_nan(total, count), shape)
+                for metric, total, count in zip(self.metrics, totals, counts)}
 
     # ------------------------------------------------------------- checks around fit()
     def fit(self, x=None, y=None, **kwargs):
@@ -235,27 +337,51 @@ class GAN(keras.Model):
         The first batch is checked before training starts: shape against the forger's output,
         a float dtype, not empty, and images in [-1, 1] (raw 0-255 images get a hint to scale).
         """
-        check_real_data(x, self.sample_shape)
+        check_real_data(x, self.sample_shape, labels=y, num_classes=self.num_classes)
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself (ganlib.data.make_dataset)
         return super().fit(x, y, **kwargs)
 
     # ------------------------------------------------------------------------ sampling
-    def generate(self, num_samples: int, seed: int | None = None, batch_size: int = 1024) -> np.ndarray:
+    def generate(self, num_samples: int, seed: int | None = None, batch_size: int = 1024, labels=None) -> np.ndarray:
         """Draw ``num_samples`` forgeries as a NumPy array (inference mode).
 
-        The same integer ``seed`` gives the same samples, also after saving and reloading.
+        The same integer ``seed`` gives the same samples, also after saving and reloading. A
+        conditional GAN paints the digits in ``labels`` (integers, shape ``(num_samples,)``;
+        default ``0, 1, ..., K-1, 0, 1, ...``).
         """
         if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
             raise ValueError(f"num_samples must be a positive integer; got {num_samples!r}")
-        latent = self.sample_latent(int(num_samples), seed=seed)
-        parts = [
-            keras.ops.convert_to_numpy(self.generator(latent[start : start + batch_size], training=False))
-            for start in range(0, int(num_samples), batch_size)
-        ]
+        num_samples = int(num_samples)
+        if self.conditional:
+            labels = np.arange(num_samples) % self.num_classes if labels is None else labels
+            labels = check_labels(labels, self.num_classes, num_samples)
+        elif labels is not None:
+            raise ValueError("labels= needs a conditional GAN (num_classes set); this one has num_classes=None")
+        latent = self.sample_latent(num_samples, seed=seed)
+        parts = []
+        for start in range(0, num_samples, batch_size):
+            part_labels = None if labels is None else keras.ops.convert_to_tensor(labels[start : start + batch_size])
+            part = self._forge(latent[start : start + batch_size], part_labels, training=False)
+            parts.append(keras.ops.convert_to_numpy(part))
         return np.concatenate(parts).astype(np.float32)
 
     # ------------------------------------------------------------------- serialization
+    def save_own_variables(self, store):
+        """Save the noise generator's state with the weights (``save_weights``, ``BackupAndRestore``).
+
+        A run resumed from a checkpoint then draws the latent vectors it would have drawn had it
+        never stopped (chapter 11). Both optimizers are attributes, so their state is saved already.
+        """
+        super().save_own_variables(store)
+        store[_SEED_STATE_KEY] = keras.ops.convert_to_numpy(self.seed_generator.state)
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        super().load_own_variables({key: store[key] for key in keys if key != _SEED_STATE_KEY})
+        if _SEED_STATE_KEY in keys:  # files written before the state was saved have none
+            self.seed_generator.state.assign(np.asarray(store[_SEED_STATE_KEY]))
+
     def get_config(self):
         return {
             "generator": keras.saving.serialize_keras_object(self.generator),
@@ -266,6 +392,7 @@ class GAN(keras.Model):
             "gradient_penalty": self.gradient_penalty,
             "update_order": self.update_order,
             "pack": self.pack,
+            "num_classes": self.num_classes,
             "seed": self.seed,
             "name": self.name,
         }
@@ -289,23 +416,45 @@ class GAN(keras.Model):
         self.compile(
             d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
             g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
-        )
-        # create the optimizers' variables so that their saved state can be loaded into them
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        )  # compile creates the optimizers' variables, so their saved state can be loaded into them
 
 
 # ---------------------------------------------------------------------------- checks
-def _latent_dim_of(generator) -> int:
+def _with_loss_scaling(optimizer, model):
+    """Wrap the optimizer in a LossScaleOptimizer when its player computes in float16 (chapter 11).
+
+    bfloat16 has float32's range and needs no loss scaling; float16 does, or small gradients
+    underflow to zero.
+    """
+    if model.dtype_policy.compute_dtype == "float16" and not isinstance(
+        optimizer, keras.optimizers.LossScaleOptimizer
+    ):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def _input_shapes(model) -> list:
+    shapes = model.input_shape
+    return [tuple(shape) for shape in shapes] if isinstance(shapes, list) else [tuple(shapes)]
+
+
+def _latent_dim_of(generator, conditional: bool = False) -> int:
     if not isinstance(generator, keras.Model):
         raise ValueError(f"generator must be a keras.Model; got {type(generator).__name__}")
     try:
-        input_shape = tuple(generator.input_shape)
+        shapes = _input_shapes(generator)
     except (AttributeError, ValueError) as error:
         raise ValueError(
             "the generator must be built with a known input shape (batch, latent_dim), "
             "for example with keras.Input(shape=(latent_dim,)); it has none"
         ) from error
+    expected_inputs = 2 if conditional else 1
+    if len(shapes) != expected_inputs:
+        what = "[latent vectors, labels]" if conditional else "one input, the latent vectors"
+        raise ValueError(f"the generator must take {what}; got {len(shapes)} inputs {shapes}")
+    if conditional:
+        _check_label_input(shapes[1], "generator")
+    input_shape = shapes[0]
     if len(input_shape) != 2 or input_shape[1] is None:
         raise ValueError(
             f"the generator's input must be a flat latent vector of shape (batch, latent_dim); "
@@ -326,10 +475,25 @@ def packed_shape(sample_shape, pack: int) -> tuple:
     return (*sample_shape[:-1], sample_shape[-1] * pack)
 
 
-def _check_discriminator(discriminator, expected_shape, pack: int = 1) -> None:
+def _check_label_input(shape, player: str) -> None:
+    if tuple(shape)[1:] not in ((), (1,)):
+        raise ValueError(
+            f"the {player}'s second input must be integer labels of shape (batch,) "
+            f"(keras.Input(shape=(), dtype='int32')); got {_shape_text(shape)}"
+        )
+
+
+def _check_discriminator(discriminator, expected_shape, pack: int = 1, conditional: bool = False) -> None:
     if not isinstance(discriminator, keras.Model):
         raise ValueError(f"discriminator must be a keras.Model; got {type(discriminator).__name__}")
-    input_shape = tuple(discriminator.input_shape)[1:]
+    shapes = _input_shapes(discriminator)
+    expected_inputs = 2 if conditional else 1
+    if len(shapes) != expected_inputs:
+        what = "[samples, labels]" if conditional else "one input, the samples"
+        raise ValueError(f"the discriminator must take {what}; got {len(shapes)} inputs {shapes}")
+    if conditional:
+        _check_label_input(shapes[1], "discriminator")
+    input_shape = shapes[0][1:]
     if input_shape != tuple(expected_shape):
         what = "the generator's samples" if pack == 1 else f"{pack} of the generator's samples packed together"
         raise ValueError(
@@ -355,22 +519,49 @@ def _check_batch_shape(batch_shape, sample_shape) -> None:
         )
 
 
-def check_real_data(data, sample_shape) -> None:
+def check_labels(labels, num_classes: int, num_samples: int | None = None) -> np.ndarray:
+    """Integer class labels in ``[0, num_classes)``, shape ``(n,)`` (chapter 08); else ValueError."""
+    labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be integers of shape (n,); got dtype {labels.dtype}, shape {labels.shape}")
+    if num_samples is not None and len(labels) != num_samples:
+        raise ValueError(f"expected {num_samples} labels, one per sample; got {len(labels)}")
+    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"labels must lie in [0, {num_classes}); got {labels.min()}..{labels.max()}")
+    return labels.astype(np.int32)
+
+
+def check_real_data(data, sample_shape, labels=None, num_classes: int | None = None) -> None:
     """Check the first batch of real data before training on it.
 
     Shape against the forger's samples, a float dtype, at least one sample, and for images
     (samples of shape (height, width, channels)) values in [-1, 1], the range of the forger's tanh.
+    For a conditional GAN (``num_classes`` set) the data are (samples, labels) and the labels
+    are checked too.
     """
     if isinstance(data, tf.data.Dataset):
         first = next(iter(data.take(1)), None)
         if first is None:
             raise ValueError("the dataset of real samples is empty: expected at least one batch, got none")
-        first = first[0] if isinstance(first, (tuple, list)) else first
+        if isinstance(first, (tuple, list)):
+            first, labels = first[0], (first[1] if len(first) > 1 else None)
         batch = first.numpy()
+        labels = None if labels is None else np.asarray(labels)
     elif data is None:
         raise ValueError("fit needs real samples: a tf.data.Dataset or an array; got None")
     else:
-        batch = np.asarray(data[0] if isinstance(data, (tuple, list)) else data)
+        if isinstance(data, (tuple, list)):
+            data, labels = data[0], (data[1] if len(data) > 1 else labels)
+        batch = np.asarray(data)
+    if num_classes is not None:
+        if labels is None:
+            raise ValueError(
+                "a conditional GAN trains on (samples, labels): pass fit(images, labels) or a dataset of "
+                "(images, labels) pairs; got samples without labels"
+            )
+        check_labels(labels, num_classes, len(batch) if batch.ndim else None)
     if batch.ndim == 0 or batch.shape[0] == 0:
         raise ValueError(f"the real samples are empty: expected at least one sample, got shape {batch.shape}")
     _check_batch_shape(batch.shape, sample_shape)

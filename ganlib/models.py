@@ -4,6 +4,8 @@
   data, explained in chapters 02 and 03, reused in 05 and 06.
 - `dcgan_generator` / `dcgan_discriminator`: the convolutional pair for 28x28 digits,
   explained in chapter 04.
+- `conditional_dcgan_generator` / `conditional_dcgan_discriminator`: the same pair told which
+  digit to paint and judge (a label embedding and a projection expert), explained in chapter 08.
 
 The last layer of each player computes in float32 so the models also run under a mixed
 precision policy (chapter 11).
@@ -99,3 +101,84 @@ def dcgan_discriminator(width: int = 32, dropout: float = 0.0, spectral_normaliz
         hidden = layers.Dropout(dropout)(hidden)
     logit = _dense(1, spectral_normalization, dtype="float32", name="logit")(hidden)
     return keras.Model(image, logit, name=name)
+
+
+# ------------------------------------------------------------------ conditional players
+def _check_labels_setup(num_classes, embedding_dim=None) -> None:
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer >= 2; got {num_classes!r}")
+    if embedding_dim is not None:
+        _check_positive(embedding_dim=embedding_dim)
+
+
+def conditional_dcgan_generator(latent_dim: int = 64, num_classes: int = 10, width: int = 32,
+                                embedding_dim: int = 16, name: str = "generator") -> keras.Model:
+    """(latent vector, label) -> 28x28x1 image in [-1, 1]: the forger paints the digit it is asked for.
+
+    The label's learned embedding (``embedding_dim`` numbers) is concatenated to the latent
+    vector, then the layers of `dcgan_generator` follow; the embedding is also broadcast over
+    the 7x7 feature maps, so the first transposed convolution sees the label at every position.
+    Inputs: latent ``(batch, latent_dim)`` float, labels ``(batch,)`` int32. Explained in chapter 08.
+    """
+    _check_positive(latent_dim=latent_dim, width=width)
+    _check_labels_setup(num_classes, embedding_dim)
+    latent = keras.Input(shape=(latent_dim,), name="latent")
+    labels = keras.Input(shape=(), dtype="int32", name="labels")
+    embedded = layers.Embedding(num_classes, embedding_dim, name="label_embedding")(labels)
+    hidden = layers.Concatenate()([latent, embedded])
+    hidden = layers.Dense(7 * 7 * 4 * width, use_bias=False)(hidden)
+    hidden = layers.BatchNormalization()(hidden)
+    hidden = layers.ReLU()(hidden)
+    hidden = layers.Reshape((7, 7, 4 * width))(hidden)
+    label_maps = layers.RepeatVector(7 * 7)(embedded)
+    label_maps = layers.Reshape((7, 7, embedding_dim))(label_maps)
+    hidden = layers.Concatenate()([hidden, label_maps])
+    hidden = layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same", use_bias=False)(hidden)
+    hidden = layers.BatchNormalization()(hidden)
+    hidden = layers.ReLU()(hidden)
+    hidden = layers.Conv2DTranspose(1, 4, strides=2, padding="same")(hidden)
+    image = layers.Activation("tanh", dtype="float32", name="image")(hidden)
+    return keras.Model([latent, labels], image, name=name)
+
+
+def conditional_dcgan_discriminator(num_classes: int = 10, width: int = 32, projection: bool = True,
+                                    dropout: float = 0.0, spectral_normalization: bool = False,
+                                    name: str = "discriminator") -> keras.Model:
+    """(28x28x1 image, label) -> one logit: is this a real painting *of that digit*?
+
+    With ``projection=True`` (Miyato & Koyama, 2018) the layers of `dcgan_discriminator` give
+    features ``phi(x)`` and the logit is ``psi(phi(x)) + <embed(y), phi(x)>``: a real/fake score
+    plus the agreement of the features with the label's learned vector. With ``projection=False``
+    a learned 28x28 map of the label joins the image as a second channel (the label-embedding
+    expert of many conditional-GAN tutorials). The logit and the projection compute in float32.
+    Inputs: images ``(batch, 28, 28, 1)``, labels ``(batch,)`` int32. Explained in chapter 08.
+    """
+    _check_positive(width=width)
+    _check_labels_setup(num_classes)
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
+
+    def conv(filters):
+        layer = layers.Conv2D(filters, 4, strides=2, padding="same")
+        return layers.SpectralNormalization(layer) if spectral_normalization else layer
+
+    image = keras.Input(shape=(28, 28, 1), name="image")
+    labels = keras.Input(shape=(), dtype="int32", name="labels")
+    hidden = image
+    if not projection:
+        label_map = layers.Embedding(num_classes, 28 * 28, name="label_map")(labels)
+        label_map = layers.Reshape((28, 28, 1))(label_map)
+        hidden = layers.Concatenate()([image, label_map])
+    hidden = conv(2 * width)(hidden)
+    hidden = layers.LeakyReLU(0.2)(hidden)
+    hidden = conv(4 * width)(hidden)
+    hidden = layers.LeakyReLU(0.2)(hidden)
+    features = layers.Flatten()(hidden)
+    if dropout:
+        features = layers.Dropout(dropout)(features)
+    logit = _dense(1, spectral_normalization, dtype="float32", name="logit")(features)
+    if projection:
+        class_vectors = layers.Embedding(num_classes, features.shape[-1], dtype="float32", name="projection")(labels)
+        agreement = layers.Dot(axes=1, dtype="float32", name="agreement")([class_vectors, features])
+        logit = layers.Add(dtype="float32", name="conditional_logit")([logit, agreement])
+    return keras.Model([image, labels], logit, name=name)

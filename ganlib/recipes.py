@@ -140,3 +140,281 @@ def train_digits(
         verbose = 0
     history = gan.fit(dataset, epochs=epochs or 1_000_000, verbose=verbose, callbacks=extra)
     return gan, history
+
+
+# =====================================================================================
+# Toy recipes: the 2-D benchmarks (ring of 8 and grid of 25 Gaussians) of chapters 05-06.
+# Used by chapters 05 and 06, ``benchmarks/modes.py`` and ``python -m ganlib train ring|grid``.
+# =====================================================================================
+#: Every setting a toy recipe has, with its default (the plain game of chapter 03).
+TOY_DEFAULTS = {
+    "loss": "non_saturating",
+    "latent_dim": 2,
+    "g_width": 128,
+    "g_depth": 3,
+    "d_width": 128,
+    "d_depth": 3,
+    "spectral_normalization": False,
+    "pack": 1,
+    "d_steps": 1,
+    "label_smoothing": 0.0,
+    "gradient_penalty": 0.0,
+    "update_order": "sequential",
+    "d_learning_rate": 1e-3,
+    "g_learning_rate": 1e-3,
+    "beta_1": 0.5,
+    "beta_2": 0.999,
+    "batch_size": 256,
+    "steps": 2000,
+    "generator_average": 0.0,
+}
+
+#: Named recipes: each overrides some of ``TOY_DEFAULTS``. Chapter 06 measures them all.
+TOY_RECIPES = {
+    "plain": {},
+    "minimax": {"loss": "minimax"},
+    "label_smoothing": {"label_smoothing": 0.1},
+    "hinge_sn": {"loss": "hinge", "spectral_normalization": True},
+    "wgan_gp": {"loss": "wasserstein", "gradient_penalty": 10.0, "d_steps": 5, "beta_2": 0.9},
+    "ttur": {"d_learning_rate": 2e-3, "g_learning_rate": 5e-4},
+    "packed": {"pack": 4},
+    "averaged": {"generator_average": 0.999},
+    # the winner of chapter 06's search: twice the learning rate, weight average, four times the steps
+    "long_averaged": {"d_learning_rate": 2e-3, "g_learning_rate": 2e-3, "generator_average": 0.999, "steps": 8000},
+}
+
+#: The recipe ``python -m ganlib train ring|grid`` uses when none is named.
+BEST_TOY_RECIPE = "long_averaged"
+TOY_DATASETS = ("ring", "grid")
+
+
+def toy_settings(recipe: str = BEST_TOY_RECIPE, **overrides) -> dict:
+    """The full settings of a named toy recipe, with any of them overridden."""
+    if recipe not in TOY_RECIPES:
+        raise ValueError(f"unknown toy recipe {recipe!r}; expected one of {sorted(TOY_RECIPES)}")
+    unknown = sorted(set(overrides) - set(TOY_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown toy settings {unknown}; expected some of {sorted(TOY_DEFAULTS)}")
+    return {**TOY_DEFAULTS, **TOY_RECIPES[recipe], **overrides}
+
+
+def sample_toy(dataset: str, num_samples: int, seed: int | None = None):
+    """Real samples of a toy benchmark, ``"ring"`` or ``"grid"``, shape ``(n, 2)``."""
+    if dataset == "ring":
+        return data.sample_ring(num_samples, seed)
+    if dataset == "grid":
+        return data.sample_grid(num_samples, seed)
+    raise ValueError(f"dataset must be one of {TOY_DATASETS}; got {dataset!r}")
+
+
+def toy_gan(recipe: str = BEST_TOY_RECIPE, seed: int = 0, **overrides) -> GAN:
+    """A compiled `GAN` for the 2-D benchmarks with a named recipe's players, game and optimizers.
+
+    The expert's two optimizers may differ (two time-scale learning rates, TTUR). Explained in chapter 06.
+    """
+    settings = toy_settings(recipe, **overrides)
+    runtime.set_seed(seed)
+    generator = models.mlp_generator(settings["latent_dim"], 2, settings["g_width"], settings["g_depth"])
+    discriminator = models.mlp_discriminator(
+        2 * settings["pack"], settings["d_width"], settings["d_depth"], settings["spectral_normalization"]
+    )
+    gan = GAN(
+        generator,
+        discriminator,
+        loss=settings["loss"],
+        d_steps=settings["d_steps"],
+        label_smoothing=settings["label_smoothing"],
+        gradient_penalty=settings["gradient_penalty"],
+        update_order=settings["update_order"],
+        pack=settings["pack"],
+        seed=seed,
+    )
+    betas = {"beta_1": settings["beta_1"], "beta_2": settings["beta_2"]}
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(settings["d_learning_rate"], **betas),
+        g_optimizer=keras.optimizers.Adam(settings["g_learning_rate"], **betas),
+    )
+    return gan
+
+
+def _steps_per_epoch(steps: int, at_most: int = 100) -> int:
+    """The largest divisor of ``steps`` up to ``at_most``: epochs of equal length that add up to ``steps``."""
+    return max(divisor for divisor in range(1, min(steps, at_most) + 1) if steps % divisor == 0)
+
+
+def train_toy(
+    dataset: str,
+    recipe: str = BEST_TOY_RECIPE,
+    steps: int | None = None,
+    seed: int = 0,
+    callbacks=(),
+    verbose=0,
+    **overrides,
+):
+    """Train a named recipe on a toy benchmark for exactly ``steps`` steps; return ``(gan, history)``.
+
+    Real batches come from 100,000 samples of ``dataset`` ("ring" or "grid"), reshuffled each
+    pass. ``steps`` defaults to the recipe's own; an epoch is up to 100 steps (the history has
+    one row per epoch). With ``generator_average`` > 0 the forger takes the moving average of
+    its weights at the end (`ganlib.callbacks.GeneratorAverage`). Explained in chapter 06.
+    """
+    settings = toy_settings(recipe, **overrides)
+    steps = settings["steps"] if steps is None else steps
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive integer; got {steps!r}")
+    real = sample_toy(dataset, 100_000, seed=seed)
+    gan = toy_gan(recipe, seed=seed, **overrides)
+    batches = data.make_dataset(real, settings["batch_size"] * settings["pack"], seed=seed).repeat()
+    extra = list(callbacks)
+    if settings["generator_average"]:
+        extra.append(ganlib_callbacks.GeneratorAverage(settings["generator_average"]))
+    per_epoch = _steps_per_epoch(steps)
+    history = gan.fit(batches, epochs=steps // per_epoch, steps_per_epoch=per_epoch, verbose=verbose, callbacks=extra)
+    return gan, history
+
+
+# =====================================================================================
+# The conditional digits recipe: forgeries on commission (chapter 08).
+# Used by chapter 08 and ``python -m ganlib train digits --conditional``.
+# =====================================================================================
+#: The conditional recipe's settings: chapter 04's, with the players told which digit to paint.
+CONDITIONAL_DIGITS_RECIPE = {
+    **DIGITS_RECIPE,
+    "num_classes": 10,
+    "embedding_dim": 16,
+    "projection": True,
+}
+
+
+def conditional_digits_gan(seed: int = 0, precision: str = "auto", **settings) -> GAN:
+    """A compiled conditional `GAN`: `models.conditional_dcgan_generator` against a projection expert.
+
+    Any setting of ``CONDITIONAL_DIGITS_RECIPE`` can be overridden. Explained in chapter 08.
+    """
+    unknown = sorted(set(settings) - set(CONDITIONAL_DIGITS_RECIPE))
+    if unknown:
+        raise ValueError(f"unknown recipe settings {unknown}; expected some of {sorted(CONDITIONAL_DIGITS_RECIPE)}")
+    recipe = {**CONDITIONAL_DIGITS_RECIPE, **settings}
+    with dtype_policy(resolve_precision(precision)):
+        generator = models.conditional_dcgan_generator(
+            recipe["latent_dim"], recipe["num_classes"], recipe["width"], recipe["embedding_dim"]
+        )
+        discriminator = models.conditional_dcgan_discriminator(
+            recipe["num_classes"], recipe["width"], projection=recipe["projection"]
+        )
+    gan = GAN(
+        generator, discriminator, loss="non_saturating", update_order=recipe["update_order"],
+        num_classes=recipe["num_classes"], seed=seed,
+    )
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(recipe["d_learning_rate"], beta_1=recipe["beta_1"]),
+        g_optimizer=keras.optimizers.Adam(recipe["g_learning_rate"], beta_1=recipe["beta_1"]),
+    )
+    return gan
+
+
+def train_conditional_digits(
+    seconds: float | None = None,
+    epochs: int | None = None,
+    seed: int = 0,
+    precision: str = "auto",
+    callbacks=(),
+    progress: bool = True,
+    images=None,
+    labels=None,
+    **settings,
+):
+    """Train the conditional recipe on the bundled training digits and their labels; return ``(gan, history)``.
+
+    As `train_digits`: a wall-clock budget ``seconds``, a number of ``epochs``, or both
+    (whichever ends first), and the moving average of the forger's weights at the end.
+    ``images`` (float, in [-1, 1]) and ``labels`` (integers) replace the bundled digits together.
+    Explained in chapter 08.
+    """
+    if seconds is None and epochs is None:
+        raise ValueError("train_conditional_digits needs seconds= or epochs= (or both); got neither")
+    if (images is None) != (labels is None):
+        raise ValueError("give images= and labels= together (or neither, for the bundled digits)")
+    runtime.set_seed(seed)
+    if images is None:
+        raw_images, labels = data.load_digits(split="train")
+        images = data.scale_images(raw_images)
+    gan = conditional_digits_gan(seed=seed, precision=precision, **settings)
+    recipe = {**CONDITIONAL_DIGITS_RECIPE, **settings}
+    dataset = data.make_dataset(images, recipe["batch_size"], seed=seed, labels=labels)
+    extra = list(callbacks)
+    if recipe["generator_average"]:
+        extra.append(ganlib_callbacks.GeneratorAverage(recipe["generator_average"]))
+    verbose = "auto" if progress else 0
+    if seconds is not None:
+        extra.append(ganlib_callbacks.TimeBudget(seconds, progress=progress))
+        verbose = 0
+    history = gan.fit(dataset, epochs=epochs or 1_000_000, verbose=verbose, callbacks=extra)
+    return gan, history
+
+
+def commissioned_digits(generator, num_per_digit: int = 100, seed: int = 0):
+    """Ask a conditional digit forger for ``num_per_digit`` of each digit; return ``(images, labels)``.
+
+    ``generator`` is a conditional `GAN` with 10 classes or its (exported) generator model, inputs
+    ``[latent, labels]``. The labels are ``0, 1, ..., 9, 0, 1, ...`` and the latent vectors those of
+    ``gan.generate(n, seed=seed)``, so a GAN and its exported generator paint the same digits.
+    Explained in chapter 08.
+    """
+    import numpy as np
+
+    if not isinstance(num_per_digit, (int, np.integer)) or num_per_digit < 1:
+        raise ValueError(f"num_per_digit must be a positive integer; got {num_per_digit!r}")
+    count = int(num_per_digit) * 10
+    labels = (np.arange(count) % 10).astype(np.int32)
+    if isinstance(generator, GAN):
+        if generator.num_classes != 10:
+            raise ValueError(f"expected a conditional GAN of the 10 digits; got num_classes={generator.num_classes}")
+        return generator.generate(count, seed=seed, labels=labels), labels
+    input_shapes = getattr(generator, "input_shape", None) if isinstance(generator, keras.Model) else None
+    if not isinstance(input_shapes, list) or len(input_shapes) != 2 or len(input_shapes[0]) != 2:
+        raise ValueError(
+            "expected a conditional ganlib.GAN or a generator with inputs [latent (batch, latent_dim), "
+            f"labels (batch,)]; got {type(generator).__name__} with inputs {input_shapes}"
+        )
+    latent = keras.random.normal((count, input_shapes[0][1]), seed=seed)
+    images = np.concatenate([
+        keras.ops.convert_to_numpy(
+            generator([latent[start : start + 500], keras.ops.convert_to_tensor(labels[start : start + 500])])
+        )
+        for start in range(0, count, 500)
+    ])
+    return images.astype(np.float32), labels
+
+
+def commission_agreement(images, labels, confidence: float = 0.9) -> dict:
+    """How often the bundled digit classifier (chapter 07) sees the digit that was asked for.
+
+    Returns a JSON-ready dict: ``recognized`` (share of images whose most probable digit is the
+    requested one) and ``confident`` (the same, with a probability above ``confidence``), overall
+    and per digit (lists of 10), and ``num_samples``. Explained in chapter 08.
+    """
+    import numpy as np
+
+    from ganlib import metrics
+
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() > 9:
+        raise ValueError(f"labels must be digits 0..9, shape (n,); got dtype {labels.dtype}, shape {labels.shape}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1); got {confidence!r}")
+    probabilities = metrics.digit_probabilities(images)
+    if len(probabilities) != len(labels):
+        raise ValueError(f"expected one label per image: {len(probabilities)} images, {len(labels)} labels")
+    missing = sorted(set(range(10)) - set(labels.tolist()))
+    if missing:
+        raise ValueError(f"need samples of every digit to report per digit; none asked for {missing}")
+    recognized = probabilities.argmax(axis=1) == labels
+    confident = recognized & (probabilities.max(axis=1) > confidence)
+    return {
+        "num_samples": int(len(labels)),
+        "recognized": float(recognized.mean()),
+        "confident": float(confident.mean()),
+        "recognized_per_digit": [float(recognized[labels == digit].mean()) for digit in range(10)],
+        "confident_per_digit": [float(confident[labels == digit].mean()) for digit in range(10)],
+    }

@@ -1,0 +1,188 @@
+"""Train the same game on 1 and on 2 replicas and print how far apart the results are (JSON).
+
+Not a test module: tests/test_distribute.py runs it in a subprocess, because the CPU must be
+split into logical devices before TensorFlow sets up its devices, once per process.
+
+    python tests/distributed_check.py minimax hinge conditional    # some variants
+    python tests/distributed_check.py --all
+    python tests/distributed_check.py --per-replica-mean non_saturating   # the classic bug, on purpose
+    python tests/distributed_check.py conditional@adam                    # with Adam instead of SGD
+
+For each variant: build the players once, copy their weights into a one-replica and a
+two-replica ``MirroredStrategy`` (logical devices CPU:0 and CPU:1), train both for a few
+steps on the same global batches with the same seed, and report the largest difference of
+any weight and of the reported metrics. The players have no Dropout: a Dropout layer draws
+its mask on each replica from that replica's own random stream, so it cannot match one device.
+
+The optimizer is SGD with momentum by default: it moves each weight in proportion to its
+gradient, so a gradient of the wrong scale shows at once. Adam divides the gradient by its
+own running size, which hides a wrong scale almost entirely (``--per-replica-mean`` with
+``@adam``), and it turns round-off in a gradient that is almost exactly zero into a step of
+about its learning rate; Adam runs are reported too (``variant@adam``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tensorflow as tf  # noqa: E402
+
+from ganlib import distribute  # noqa: E402
+
+if __name__ == "__main__":
+    distribute.split_cpu(2)  # before anything else touches the devices
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import layers  # noqa: E402
+
+import ganlib  # noqa: E402
+from ganlib import models  # noqa: E402
+
+GLOBAL_BATCH = 16
+STEPS = 3
+
+
+def toy_players(spectral_normalization=False, pack=1):
+    generator = models.mlp_generator(latent_dim=4, output_dim=2, width=16, depth=2)
+    discriminator = models.mlp_discriminator(input_dim=2 * pack, width=16, depth=2,
+                                             spectral_normalization=spectral_normalization)
+    return generator, discriminator
+
+
+def synchronized_batch_norm(model):
+    """A copy of ``model`` whose BatchNormalization layers average their statistics over all replicas."""
+
+    def clone(layer):
+        config = layer.get_config()
+        if isinstance(layer, layers.BatchNormalization):
+            config["synchronized"] = True
+        return layer.__class__.from_config(config)
+
+    return keras.models.clone_model(model, clone_function=clone)
+
+
+def digit_players(synchronized=True):
+    generator = models.dcgan_generator(latent_dim=8, width=4)
+    return (synchronized_batch_norm(generator) if synchronized else generator), models.dcgan_discriminator(width=4)
+
+
+def conditional_players():
+    generator = models.conditional_dcgan_generator(latent_dim=8, num_classes=10, width=4, embedding_dim=4)
+    discriminator = models.conditional_dcgan_discriminator(num_classes=10, width=4)
+    return synchronized_batch_norm(generator), discriminator
+
+
+#: name -> (players, GAN options, kind of data)
+VARIANTS = {
+    "minimax": (toy_players, {"loss": "minimax"}, "points"),
+    "non_saturating": (toy_players, {"loss": "non_saturating"}, "points"),
+    "wasserstein_gp": (toy_players, {"loss": "wasserstein", "gradient_penalty": 10.0}, "points"),
+    "hinge": (toy_players, {"loss": "hinge"}, "points"),
+    "least_squares": (toy_players, {"loss": "least_squares"}, "points"),
+    "d_steps_2": (toy_players, {"d_steps": 2}, "points"),
+    "label_smoothing": (toy_players, {"label_smoothing": 0.1}, "points"),
+    "pack_2": (lambda: toy_players(pack=2), {"pack": 2}, "points"),
+    "simultaneous": (toy_players, {"update_order": "simultaneous"}, "points"),
+    "spectral_norm_hinge": (lambda: toy_players(spectral_normalization=True), {"loss": "hinge"}, "points"),
+    "dcgan_synchronized_bn": (digit_players, {}, "images"),
+    "conditional": (conditional_players, {"num_classes": 10, "loss": "hinge"}, "labelled_images"),
+    # per-replica batch statistics: expected to differ (the chapter shows why)
+    "dcgan_per_replica_bn": (lambda: digit_players(synchronized=False), {}, "images"),
+}
+
+
+def real_data(kind, num_batches):
+    rng = np.random.default_rng(0)
+    count = GLOBAL_BATCH * num_batches
+    if kind == "points":
+        return ganlib.data.sample_ring(count, seed=0).astype(np.float32), None
+    images = np.tanh(rng.normal(size=(count, 28, 28, 1))).astype(np.float32)
+    labels = rng.integers(0, 10, size=count).astype(np.int32) if kind == "labelled_images" else None
+    return images, labels
+
+
+_STRATEGIES = {}
+
+
+def strategy_over(devices):
+    """One MirroredStrategy per set of devices for the whole process: strategies created anew for
+    each variant reuse the same collective-op keys, and TensorFlow then mixes up their all-reduces."""
+    if devices not in _STRATEGIES:
+        _STRATEGIES[devices] = tf.distribute.MirroredStrategy(list(devices))
+    return _STRATEGIES[devices]
+
+
+def make_optimizer(name):
+    """SGD shows a wrong gradient scale directly; Adam divides it out (it is invariant to the scale)."""
+    return keras.optimizers.SGD(0.05, momentum=0.5) if name == "sgd" else keras.optimizers.Adam(1e-3, beta_1=0.5)
+
+
+def train(name, devices, initial_weights, steps=STEPS, optimizer="sgd"):
+    """Train variant ``name`` under a MirroredStrategy over ``devices``; return (weights, metrics)."""
+    make_players, options, kind = VARIANTS[name]
+    samples, labels = real_data(kind, steps)
+    parts = samples if labels is None else (samples, labels)
+    dataset = tf.data.Dataset.from_tensor_slices(parts).batch(GLOBAL_BATCH)
+    strategy = strategy_over(tuple(devices))
+    with strategy.scope():
+        generator, discriminator = make_players()
+        generator.set_weights(initial_weights[0])
+        discriminator.set_weights(initial_weights[1])
+        gan = ganlib.GAN(generator, discriminator, seed=0, **options)
+        gan.compile(d_optimizer=make_optimizer(optimizer), g_optimizer=make_optimizer(optimizer))
+    history = gan.fit(dataset, epochs=1, verbose=0)
+    weights = [np.asarray(w) for w in generator.get_weights() + discriminator.get_weights()]
+    return weights, {key: float(values[-1]) for key, values in history.history.items()}
+
+
+def compare(name, steps=STEPS, optimizer="sgd"):
+    make_players = VARIANTS[name][0]
+    ganlib.runtime.set_seed(0)
+    generator, discriminator = make_players()
+    initial = (generator.get_weights(), discriminator.get_weights())
+    started = time.perf_counter()
+    one_weights, one_metrics = train(name, ["/cpu:0"], initial, steps, optimizer)
+    two_weights, two_metrics = train(name, ["/cpu:0", "/cpu:1"], initial, steps, optimizer)
+    moved = max(float(np.max(np.abs(w - w0))) for w, w0 in zip(one_weights, initial[0] + initial[1]))
+    return {
+        "variant": name,
+        "optimizer": optimizer,
+        "weight_difference": max(float(np.max(np.abs(a - b))) for a, b in zip(one_weights, two_weights)),
+        "metric_difference": max(abs(one_metrics[key] - two_metrics[key]) for key in one_metrics),
+        "weights_moved": moved,  # how far training moved the weights: the differences are small next to it
+        "metrics_one_replica": one_metrics,
+        "metrics_two_replicas": two_metrics,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variants", nargs="*", help=f"some of {sorted(VARIANTS)}, each optionally with @adam or @sgd")
+    parser.add_argument("--all", action="store_true")
+    parser.add_argument("--optimizer", default="sgd", choices=("sgd", "adam"))
+    parser.add_argument("--per-replica-mean", action="store_true",
+                        help="average each replica's losses over its own half batch (the classic bug)")
+    arguments = parser.parse_args(argv)
+    names = list(VARIANTS) if arguments.all else arguments.variants
+    unknown = sorted({name.split("@")[0] for name in names} - set(VARIANTS))
+    if unknown or not names:
+        parser.error(f"expected variants from {sorted(VARIANTS)}; got {names}")
+    if arguments.per_replica_mean:
+        tf.nn.compute_average_loss = lambda per_example, **kwargs: tf.reduce_mean(per_example)
+    results = []
+    for name in names:  # "variant@adam" trains that variant with Adam instead of --optimizer
+        variant, _, optimizer = name.partition("@")
+        results.append(compare(variant, optimizer=optimizer or arguments.optimizer))
+    print(json.dumps({"replicas": len(tf.config.list_logical_devices("CPU")), "results": results}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

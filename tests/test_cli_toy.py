@@ -1,0 +1,73 @@
+"""``python -m ganlib train ring|grid`` end to end, with few steps (chapter 06's recipes)."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from ganlib import cli, recipes
+
+
+@pytest.mark.parametrize("target", ["ring", "grid"])
+def test_train_toy_writes_a_reloadable_forger_a_plot_and_metrics(tmp_path, target, capsys):
+    out = tmp_path / target
+    assert cli.main(["train", target, "--out", str(out), "--steps", "40", "--seed", "1"]) == 0
+    for name in ("generator.keras", "samples.png", "metrics.json", "run.json"):
+        assert (out / name).is_file(), name
+    generator = keras.models.load_model(out / "generator.keras")
+    latent = np.random.default_rng(0).standard_normal((7, generator.input_shape[-1])).astype(np.float32)
+    points = np.asarray(generator.predict(latent, verbose=0))
+    assert points.shape == (7, 2) and points.dtype == np.float32
+    statistics = json.loads((out / "metrics.json").read_text())
+    assert set(statistics) >= {"modes", "num_modes", "high_quality", "reverse_kl", "num_samples"}
+    assert statistics["num_modes"] == {"ring": 8, "grid": 25}[target]
+    assert statistics["num_samples"] == 2500
+    assert 0 <= statistics["modes"] <= statistics["num_modes"]
+    assert 0.0 <= statistics["high_quality"] <= 1.0
+    run = json.loads((out / "run.json").read_text())
+    assert run["steps"] == 40 and run["recipe"] == recipes.BEST_TOY_RECIPE
+    printed = capsys.readouterr().out
+    assert "high_quality" in printed and "reverse_kl" in printed
+
+
+def test_a_named_recipe_is_used(tmp_path):
+    name = sorted(recipes.TOY_RECIPES)[0]
+    assert cli.main(["train", "ring", "--recipe", name, "--out", str(tmp_path), "--steps", "20"]) == 0
+    assert json.loads((tmp_path / "run.json").read_text())["recipe"] == name
+
+
+def test_an_unknown_recipe_is_a_clean_error(tmp_path):
+    with pytest.raises(SystemExit, match="unknown recipe 'nope'; expected one of"):
+        cli.main(["train", "ring", "--recipe", "nope", "--out", str(tmp_path)])
+    assert not (tmp_path / "generator.keras").exists()
+
+
+def test_digits_options_are_refused_for_toy_targets(tmp_path):
+    with pytest.raises(SystemExit, match="--steps"):
+        cli.main(["train", "grid", "--seconds", "5", "--out", str(tmp_path)])
+
+
+def test_toy_recipes_train_exactly_the_steps_asked_and_check_their_settings():
+    gan, history = recipes.train_toy("grid", "packed", steps=30, seed=0)
+    assert int(gan.g_optimizer.iterations.numpy()) == 30
+    assert gan.pack == recipes.TOY_RECIPES["packed"]["pack"]
+    assert sum(len(values) for values in history.history.values()) > 0
+    with pytest.raises(ValueError, match="unknown toy recipe"):
+        recipes.toy_settings("nope")
+    with pytest.raises(ValueError, match="unknown toy settings"):
+        recipes.toy_settings("plain", learning_rate=1e-3)
+    with pytest.raises(ValueError, match="dataset"):
+        recipes.train_toy("spiral", "plain", steps=5)
+    assert recipes.BEST_TOY_RECIPE in recipes.TOY_RECIPES
+
+
+def test_the_same_seed_gives_the_same_forger():
+    first, _ = recipes.train_toy("ring", "plain", steps=20, seed=3)
+    second, _ = recipes.train_toy("ring", "plain", steps=20, seed=3)
+    np.testing.assert_array_equal(first.generate(50, seed=0), second.generate(50, seed=0))
+
+
+def test_toy_options_are_refused_for_digits(tmp_path):
+    with pytest.raises(SystemExit, match="--recipe and --steps are for ring and grid"):
+        cli.main(["train", "digits", "--recipe", "plain", "--out", str(tmp_path)])
