@@ -141,7 +141,7 @@ def main(argv=None) -> None:
     print(f"\nMachine: {cpu_model()}, {os.cpu_count()} cores; TensorFlow {first['tensorflow']}, "
           f"Keras {first['keras']}; batch {BATCH_SIZE}, {arguments.steps} timed steps after {arguments.warmup} "
           f"warm-up steps, {arguments.repeats} run(s) each; {time.perf_counter() - started:.0f} s in all.\n")
-    print("| configuration | replicas | compute dtype | images/s | runs | samples in [-1, 1] |")
+    print("| configuration | replicas | compute dtype | images/s | each run | samples in [-1, 1] |")
     print("|---|---|---|---|---|---|")
     mean = {}
     for name in names:
