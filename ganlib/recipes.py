@@ -106,6 +106,23 @@ def export_generator(gan: GAN) -> keras.Model:
     return generator
 
 
+def _fit_recipe(gan, dataset, recipe, seconds, epochs, callbacks, progress):
+    """Fit a digits recipe for a wall-clock budget and/or epochs; return ``(gan, history)``.
+
+    Shared by `train_digits` (chapter 04) and `train_conditional_digits` (chapter 08): the
+    moving average of the forger's weights when the recipe asks for it, and a progress bar.
+    """
+    extra = list(callbacks)
+    if recipe["generator_average"]:
+        extra.append(ganlib_callbacks.GeneratorAverage(recipe["generator_average"]))
+    verbose = "auto" if progress else 0
+    if seconds is not None:
+        extra.append(ganlib_callbacks.TimeBudget(seconds, progress=progress))
+        verbose = 0
+    history = gan.fit(dataset, epochs=epochs or 1_000_000, verbose=verbose, callbacks=extra)
+    return gan, history
+
+
 def train_digits(
     seconds: float | None = None,
     epochs: int | None = None,
@@ -131,15 +148,7 @@ def train_digits(
     gan = digits_gan(seed=seed, precision=precision, **settings)
     recipe = {**DIGITS_RECIPE, **settings}
     dataset = data.make_dataset(images, recipe["batch_size"], seed=seed)
-    extra = list(callbacks)
-    if recipe["generator_average"]:
-        extra.append(ganlib_callbacks.GeneratorAverage(recipe["generator_average"]))
-    verbose = "auto" if progress else 0
-    if seconds is not None:
-        extra.append(ganlib_callbacks.TimeBudget(seconds, progress=progress))
-        verbose = 0
-    history = gan.fit(dataset, epochs=epochs or 1_000_000, verbose=verbose, callbacks=extra)
-    return gan, history
+    return _fit_recipe(gan, dataset, recipe, seconds, epochs, callbacks, progress)
 
 
 # =====================================================================================
@@ -342,15 +351,7 @@ def train_conditional_digits(
     gan = conditional_digits_gan(seed=seed, precision=precision, **settings)
     recipe = {**CONDITIONAL_DIGITS_RECIPE, **settings}
     dataset = data.make_dataset(images, recipe["batch_size"], seed=seed, labels=labels)
-    extra = list(callbacks)
-    if recipe["generator_average"]:
-        extra.append(ganlib_callbacks.GeneratorAverage(recipe["generator_average"]))
-    verbose = "auto" if progress else 0
-    if seconds is not None:
-        extra.append(ganlib_callbacks.TimeBudget(seconds, progress=progress))
-        verbose = 0
-    history = gan.fit(dataset, epochs=epochs or 1_000_000, verbose=verbose, callbacks=extra)
-    return gan, history
+    return _fit_recipe(gan, dataset, recipe, seconds, epochs, callbacks, progress)
 
 
 def commissioned_digits(generator, num_per_digit: int = 100, seed: int = 0):
