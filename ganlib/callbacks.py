@@ -18,7 +18,7 @@ import time
 import keras
 import numpy as np
 
-from ganlib import plots
+from ganlib import data, plots
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -196,7 +196,7 @@ class EpochShuffle(keras.callbacks.Callback):
 
         indices = tf.data.Dataset.from_tensors(0).flat_map(one_epoch).batch(int(batch_size), drop_remainder=True)
         batches = tf.data.experimental.assert_cardinality(count // int(batch_size))  # so fit() knows an epoch's length
-        self.dataset = indices.apply(batches).map(gather).prefetch(2)
+        self.dataset = data.without_autotuning(indices.apply(batches).map(gather).prefetch(data.PREFETCH_BATCHES))
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch.assign(epoch)

@@ -29,16 +29,25 @@ def _dense(units: int, spectral_normalization: bool, **kwargs) -> layers.Layer:
 
 
 def mlp_generator(latent_dim: int = 2, output_dim: int = 2, width: int = 128, depth: int = 3,
-                  name: str = "generator") -> keras.Model:
+                  name: str = "generator", batch_normalization: bool = False) -> keras.Model:
     """Latent vector -> ``depth`` ReLU layers of ``width`` units -> a point in ``output_dim`` dimensions.
 
     The output is linear (not tanh): toy data such as the 5x5 grid lies outside [-1, 1].
+    With ``batch_normalization=True`` each hidden layer is Dense -> BatchNormalization -> ReLU,
+    the forger of PacGAN's 2-D experiments (Lin et al. 2018); explained in chapter 06.
     """
     _check_positive(latent_dim=latent_dim, output_dim=output_dim, width=width, depth=depth)
+    if not isinstance(batch_normalization, bool):
+        raise ValueError(f"batch_normalization must be True or False; got {batch_normalization!r}")
     latent = keras.Input(shape=(latent_dim,), name="latent")
     hidden = latent
     for index in range(depth):
-        hidden = layers.Dense(width, activation="relu", name=f"dense_{index}")(hidden)
+        if batch_normalization:
+            hidden = layers.Dense(width, use_bias=False, name=f"dense_{index}")(hidden)
+            hidden = layers.BatchNormalization(name=f"batch_norm_{index}")(hidden)
+            hidden = layers.ReLU()(hidden)
+        else:
+            hidden = layers.Dense(width, activation="relu", name=f"dense_{index}")(hidden)
     points = layers.Dense(output_dim, dtype="float32", name="points")(hidden)
     return keras.Model(latent, points, name=name)
 
@@ -56,20 +65,30 @@ def mlp_discriminator(input_dim: int = 2, width: int = 128, depth: int = 3,
     return keras.Model(points, logit, name=name)
 
 
-def dcgan_generator(latent_dim: int = 64, width: int = 32, name: str = "generator") -> keras.Model:
+def _batch_normalization(synchronized: bool) -> layers.Layer:
+    """Batch normalization; ``synchronized=True`` computes its statistics over all replicas' batches (chapter 11)."""
+    if not isinstance(synchronized, bool):
+        raise ValueError(f"synchronized_batch_norm must be True or False; got {synchronized!r}")
+    return layers.BatchNormalization(synchronized=synchronized)
+
+
+def dcgan_generator(latent_dim: int = 64, width: int = 32, name: str = "generator",
+                    synchronized_batch_norm: bool = False) -> keras.Model:
     """Latent vector -> 7x7x(4*width) -> 14x14x(2*width) -> 28x28x1 image in [-1, 1] (tanh).
 
     Transposed convolutions with kernel 4 and stride 2 (no checkerboard from uneven overlap),
     batch normalization and ReLU, as in Radford et al. (2016), scaled down for a laptop CPU.
+    On several replicas, ``synchronized_batch_norm=True`` makes the forger compute what it
+    computes on one device (chapter 11); on one device it changes nothing.
     """
     _check_positive(latent_dim=latent_dim, width=width)
     latent = keras.Input(shape=(latent_dim,), name="latent")
     hidden = layers.Dense(7 * 7 * 4 * width, use_bias=False)(latent)
-    hidden = layers.BatchNormalization()(hidden)
+    hidden = _batch_normalization(synchronized_batch_norm)(hidden)
     hidden = layers.ReLU()(hidden)
     hidden = layers.Reshape((7, 7, 4 * width))(hidden)
     hidden = layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same", use_bias=False)(hidden)
-    hidden = layers.BatchNormalization()(hidden)
+    hidden = _batch_normalization(synchronized_batch_norm)(hidden)
     hidden = layers.ReLU()(hidden)
     hidden = layers.Conv2DTranspose(1, 4, strides=2, padding="same")(hidden)
     image = layers.Activation("tanh", dtype="float32", name="image")(hidden)
@@ -112,13 +131,15 @@ def _check_labels_setup(num_classes, embedding_dim=None) -> None:
 
 
 def conditional_dcgan_generator(latent_dim: int = 64, num_classes: int = 10, width: int = 32,
-                                embedding_dim: int = 16, name: str = "generator") -> keras.Model:
+                                embedding_dim: int = 16, name: str = "generator",
+                                synchronized_batch_norm: bool = False) -> keras.Model:
     """(latent vector, label) -> 28x28x1 image in [-1, 1]: the forger paints the digit it is asked for.
 
     The label's learned embedding (``embedding_dim`` numbers) is concatenated to the latent
     vector, then the layers of `dcgan_generator` follow; the embedding is also broadcast over
     the 7x7 feature maps, so the first transposed convolution sees the label at every position.
-    Inputs: latent ``(batch, latent_dim)`` float, labels ``(batch,)`` int32. Explained in chapter 08.
+    Inputs: latent ``(batch, latent_dim)`` float, labels ``(batch,)`` int32. Explained in chapter 08;
+    ``synchronized_batch_norm`` as in `dcgan_generator`.
     """
     _check_positive(latent_dim=latent_dim, width=width)
     _check_labels_setup(num_classes, embedding_dim)
@@ -127,14 +148,14 @@ def conditional_dcgan_generator(latent_dim: int = 64, num_classes: int = 10, wid
     embedded = layers.Embedding(num_classes, embedding_dim, name="label_embedding")(labels)
     hidden = layers.Concatenate()([latent, embedded])
     hidden = layers.Dense(7 * 7 * 4 * width, use_bias=False)(hidden)
-    hidden = layers.BatchNormalization()(hidden)
+    hidden = _batch_normalization(synchronized_batch_norm)(hidden)
     hidden = layers.ReLU()(hidden)
     hidden = layers.Reshape((7, 7, 4 * width))(hidden)
     label_maps = layers.RepeatVector(7 * 7)(embedded)
     label_maps = layers.Reshape((7, 7, embedding_dim))(label_maps)
     hidden = layers.Concatenate()([hidden, label_maps])
     hidden = layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same", use_bias=False)(hidden)
-    hidden = layers.BatchNormalization()(hidden)
+    hidden = _batch_normalization(synchronized_batch_norm)(hidden)
     hidden = layers.ReLU()(hidden)
     hidden = layers.Conv2DTranspose(1, 4, strides=2, padding="same")(hidden)
     image = layers.Activation("tanh", dtype="float32", name="image")(hidden)

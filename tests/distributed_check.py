@@ -40,7 +40,6 @@ if __name__ == "__main__":
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from keras import layers  # noqa: E402
 
 import ganlib  # noqa: E402
 from ganlib import models  # noqa: E402
@@ -56,27 +55,16 @@ def toy_players(spectral_normalization=False, pack=1):
     return generator, discriminator
 
 
-def synchronized_batch_norm(model):
-    """A copy of ``model`` whose BatchNormalization layers average their statistics over all replicas."""
-
-    def clone(layer):
-        config = layer.get_config()
-        if isinstance(layer, layers.BatchNormalization):
-            config["synchronized"] = True
-        return layer.__class__.from_config(config)
-
-    return keras.models.clone_model(model, clone_function=clone)
-
-
 def digit_players(synchronized=True):
-    generator = models.dcgan_generator(latent_dim=8, width=4)
-    return (synchronized_batch_norm(generator) if synchronized else generator), models.dcgan_discriminator(width=4)
+    generator = models.dcgan_generator(latent_dim=8, width=4, synchronized_batch_norm=synchronized)
+    return generator, models.dcgan_discriminator(width=4)
 
 
 def conditional_players():
-    generator = models.conditional_dcgan_generator(latent_dim=8, num_classes=10, width=4, embedding_dim=4)
+    generator = models.conditional_dcgan_generator(latent_dim=8, num_classes=10, width=4, embedding_dim=4,
+                                                   synchronized_batch_norm=True)
     discriminator = models.conditional_dcgan_discriminator(num_classes=10, width=4)
-    return synchronized_batch_norm(generator), discriminator
+    return generator, discriminator
 
 
 #: name -> (players, GAN options, kind of data)

@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from ganlib import data
+from ganlib import callbacks, data
 
 
 def test_ring_matches_the_published_benchmark():
@@ -80,6 +81,21 @@ def test_pipeline_batches_shuffles_and_repeats_with_a_seed():
     np.testing.assert_array_equal(first_epoch, again)
     with pytest.raises(ValueError, match="batch_size=200 but only 100 samples"):
         data.make_dataset(samples, batch_size=200)
+
+
+def test_pipelines_run_without_the_autotuner():
+    """The autotuner's thread made fit() wait up to twice its training time at the end (chapter 11)."""
+    samples = np.arange(100, dtype=np.float32)[:, None]
+    plain = tf.data.Dataset.from_tensor_slices(samples).batch(10).prefetch(tf.data.AUTOTUNE)
+    assert plain.options().autotune.enabled is not False  # TensorFlow's default: on
+    assert data.make_dataset(samples, batch_size=10, seed=0).options().autotune.enabled is False
+    assert data.make_dataset(samples, 10, labels=np.arange(100)).repeat().options().autotune.enabled is False
+    assert callbacks.EpochShuffle(samples, 10, seed=0).dataset.options().autotune.enabled is False
+    tuned_off = data.without_autotuning(plain)
+    assert tuned_off.options().autotune.enabled is False
+    np.testing.assert_array_equal(np.concatenate(list(tuned_off)), samples)  # same data
+    with pytest.raises(ValueError, match="expects a tf.data.Dataset; got ndarray"):
+        data.without_autotuning(samples)
 
 
 def test_full_mnist_through_tfds_offline_with_mock_data():

@@ -1,27 +1,22 @@
 """ganlib.exercises: every check passes the solution, reports an empty gap, and names the usual mistakes."""
 
+import importlib
 import pathlib
 
 import keras
-import nbformat
 import numpy as np
 import pytest
 import tensorflow as tf
+from exercise_harness import SOLUTIONS, assert_check_contract, solved_names
 
 from ganlib import data, exercises
 
-SOLUTIONS = pathlib.Path(__file__).resolve().parent.parent / "notebooks" / "solutions"
+HERE = pathlib.Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
 def solved():
-    """The names the solution notebooks define (their exercise cells, run here without the notebook)."""
-    namespace = {"np": np, "keras": keras, "tf": tf}
-    for path in sorted(SOLUTIONS.glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type == "code" and "kit-exercises" in cell.metadata.get("tags", []):
-                exec(cell.source, namespace)
-    return namespace
+    return solved_names()
 
 
 def _softplus(x):
@@ -136,7 +131,12 @@ ANSWERS = {"02.1": "latent_vectors", "03.2": "answer"}
 
 
 def test_every_exercise_has_wrong_answers_and_a_solution_notebook():
-    assert sorted(WRONG) == sorted(exercises.EXERCISES)
+    """Each exercise is tested by exactly one tests/test_exercises*.py file, and its chapter has a solution notebook."""
+    covered = []
+    for path in sorted(HERE.glob("test_exercises*.py")):
+        module = WRONG if path.stem == "test_exercises" else importlib.import_module(path.stem).WRONG
+        covered += list(module)
+    assert sorted(covered) == sorted(exercises.EXERCISES)
     chapters = {path.name[:2] for path in SOLUTIONS.glob("*.ipynb")}
     assert {exercise.chapter for exercise in exercises.EXERCISES.values()} <= chapters
 
@@ -152,25 +152,14 @@ def _answer(solved, exercise_id):
     return solved[function_name]
 
 
-@pytest.mark.parametrize("exercise_id", sorted(exercises.EXERCISES))
+@pytest.mark.parametrize("exercise_id", sorted(WRONG))
 def test_solution_passes_gap_is_not_done_and_mistakes_are_named(exercise_id, solved, capsys, monkeypatch):
-    monkeypatch.setattr(exercises, "_solved", set())
-    gap = ... if exercise_id in ANSWERS else (lambda *args: ...)
-    assert exercises.check(exercise_id, gap) is None and not exercises.is_solved(exercise_id)
-    assert f"not done yet: exercise {exercise_id}" in capsys.readouterr().out
-
-    exercises.check(exercise_id, _answer(solved, exercise_id))
-    assert exercises.is_solved(exercise_id)
-    assert f"correct: exercise {exercise_id}" in capsys.readouterr().out
-
-    for wrong, phrase in WRONG[exercise_id]:
-        with pytest.raises(exercises.WrongAnswer, match=f"exercise {exercise_id} is not right yet") as caught:
-            exercises.check(exercise_id, wrong)
-        assert phrase in str(caught.value), (phrase, str(caught.value))
+    gap = ... if exercise_id in ANSWERS else None
+    assert_check_contract(exercise_id, _answer(solved, exercise_id), WRONG[exercise_id], capsys, monkeypatch, gap=gap)
 
 
 def test_progress_and_require_all(solved, capsys, monkeypatch):
-    monkeypatch.setattr(exercises, "_solved", set())
+    monkeypatch.setattr(exercises.core, "_solved", set())
     with pytest.raises(exercises.WrongAnswer, match="03.1, 03.2, 03.3 were not checked"):
         exercises.require_all("03")
     exercises.check("03.1", solved["expert_loss"])

@@ -23,6 +23,25 @@ def test_builders_give_the_shapes_the_game_expects():
         models.dcgan_generator(width=0)
 
 
+def test_synchronized_batch_norm_is_an_option_that_changes_nothing_on_one_device():
+    """On one device synchronized statistics are the batch's own: same weights, same images (chapter 11)."""
+    def norms(model):
+        return [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+
+    plain = models.dcgan_generator(latent_dim=8, width=4)
+    synchronized = models.dcgan_generator(latent_dim=8, width=4, synchronized_batch_norm=True)
+    assert [layer.synchronized for layer in norms(plain)] == [False, False]
+    assert [layer.synchronized for layer in norms(synchronized)] == [True, True]
+    synchronized.set_weights(plain.get_weights())
+    latent = np.random.default_rng(0).normal(size=(6, 8)).astype(np.float32)
+    np.testing.assert_allclose(synchronized(latent, training=True), plain(latent, training=True), atol=1e-6)
+    conditional = models.conditional_dcgan_generator(latent_dim=8, width=4, embedding_dim=4,
+                                                     synchronized_batch_norm=True)
+    assert all(layer.synchronized for layer in norms(conditional)) and len(norms(conditional)) == 2
+    with pytest.raises(ValueError, match="synchronized_batch_norm must be True or False; got 'yes'"):
+        models.dcgan_generator(synchronized_batch_norm="yes")
+
+
 def test_image_grid_tiles_in_order():
     images = np.stack([np.full((2, 2), value, np.float32) for value in (-1.0, 0.0, 1.0)])
     grid = plots.image_grid(images, num_columns=3, padding=1)
