@@ -82,25 +82,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _train_and_save_forger(arguments, train, what: str):
+    """Train a digits recipe (``train``) for the command's budget; save its float32 forger in ``--out``.
+
+    Returns ``(gan, history, steps, seconds)``. Shared by ``train digits`` and ``train digits --conditional``.
+    """
+    from ganlib import recipes
+
+    seconds = arguments.seconds if arguments.seconds or arguments.epochs else 60.0
+    budget = f"{seconds:g} s" if seconds else f"{arguments.epochs} epochs"
+    precision = recipes.resolve_precision(arguments.precision)
+    print(f"training the {what} on the bundled digits for {budget} ({precision}, seed {arguments.seed})")
+    started = time.perf_counter()
+    gan, history = train(seconds=seconds, epochs=arguments.epochs, seed=arguments.seed, precision=precision,
+                         progress=True)
+    elapsed = time.perf_counter() - started
+    arguments.out.mkdir(parents=True, exist_ok=True)
+    recipes.export_generator(gan).save(arguments.out / "generator.keras")
+    return gan, history, int(gan.g_optimizer.iterations.numpy()), elapsed
+
+
 def train_digits_command(arguments) -> dict:
     from ganlib import plots, recipes
 
     if arguments.conditional:
         return train_conditional_digits_command(arguments)
-    seconds = arguments.seconds if arguments.seconds or arguments.epochs else 60.0
-    budget = f"{seconds:g} s" if seconds else f"{arguments.epochs} epochs"
-    precision = recipes.resolve_precision(arguments.precision)
-    print(f"training the chapter-04 forger on the bundled digits for {budget} ({precision}, seed {arguments.seed})")
-    started = time.perf_counter()
-    gan, history = recipes.train_digits(
-        seconds=seconds, epochs=arguments.epochs, seed=arguments.seed, precision=precision, progress=True
-    )
-    elapsed = time.perf_counter() - started
-    steps = int(gan.g_optimizer.iterations.numpy())
+    gan, history, steps, elapsed = _train_and_save_forger(arguments, recipes.train_digits, "chapter-04 forger")
     out = arguments.out
-    out.mkdir(parents=True, exist_ok=True)
-    generator = recipes.export_generator(gan)
-    generator.save(out / "generator.keras")
     images = gan.generate(64, seed=arguments.seed)
     plots.save_images(images, out / "samples.png", title=f"{steps} steps, {elapsed:.0f} s")
     from ganlib import metrics
@@ -169,21 +177,10 @@ def train_conditional_digits_command(arguments) -> dict:
 
     from ganlib import metrics, plots, recipes
 
-    seconds = arguments.seconds if arguments.seconds or arguments.epochs else 60.0
-    budget = f"{seconds:g} s" if seconds else f"{arguments.epochs} epochs"
-    precision = recipes.resolve_precision(arguments.precision)
-    print(f"training the chapter-08 conditional forger on the bundled digits for {budget} "
-          f"({precision}, seed {arguments.seed})")
-    started = time.perf_counter()
-    gan, history = recipes.train_conditional_digits(
-        seconds=seconds, epochs=arguments.epochs, seed=arguments.seed, precision=precision, progress=True
+    gan, history, steps, elapsed = _train_and_save_forger(
+        arguments, recipes.train_conditional_digits, "chapter-08 conditional forger"
     )
-    elapsed = time.perf_counter() - started
-    steps = int(gan.g_optimizer.iterations.numpy())
     out = arguments.out
-    out.mkdir(parents=True, exist_ok=True)
-    generator = recipes.export_generator(gan)
-    generator.save(out / "generator.keras")
     columns = 8
     grid = gan.generate(10 * columns, seed=arguments.seed, labels=(np.arange(10 * columns) // columns))
     plots.save_images(grid, out / "samples.png", num_columns=columns, title=f"rows: digits 0-9; {steps} steps")

@@ -103,6 +103,17 @@ def dcgan_discriminator(width: int = 32, dropout: float = 0.0, spectral_normaliz
     pass separately, so batch statistics would tell them apart).
     """
     _check_positive(width=width)
+    image = keras.Input(shape=(28, 28, 1), name="image")
+    features = _expert_features(image, width, dropout, spectral_normalization)
+    logit = _dense(1, spectral_normalization, dtype="float32", name="logit")(features)
+    return keras.Model(image, logit, name=name)
+
+
+def _expert_features(images, width: int, dropout: float, spectral_normalization: bool):
+    """The DCGAN expert's feature extractor: two strided convolutions with LeakyReLU(0.2), flattened.
+
+    Shared by `dcgan_discriminator` and `conditional_dcgan_discriminator` (their ``phi(x)``).
+    """
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
 
@@ -110,16 +121,12 @@ def dcgan_discriminator(width: int = 32, dropout: float = 0.0, spectral_normaliz
         layer = layers.Conv2D(filters, 4, strides=2, padding="same")
         return layers.SpectralNormalization(layer) if spectral_normalization else layer
 
-    image = keras.Input(shape=(28, 28, 1), name="image")
-    hidden = conv(2 * width)(image)
+    hidden = conv(2 * width)(images)
     hidden = layers.LeakyReLU(0.2)(hidden)
     hidden = conv(4 * width)(hidden)
     hidden = layers.LeakyReLU(0.2)(hidden)
-    hidden = layers.Flatten()(hidden)
-    if dropout:
-        hidden = layers.Dropout(dropout)(hidden)
-    logit = _dense(1, spectral_normalization, dtype="float32", name="logit")(hidden)
-    return keras.Model(image, logit, name=name)
+    features = layers.Flatten()(hidden)
+    return layers.Dropout(dropout)(features) if dropout else features
 
 
 # ------------------------------------------------------------------ conditional players
@@ -176,13 +183,6 @@ def conditional_dcgan_discriminator(num_classes: int = 10, width: int = 32, proj
     """
     _check_positive(width=width)
     _check_labels_setup(num_classes)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
-
-    def conv(filters):
-        layer = layers.Conv2D(filters, 4, strides=2, padding="same")
-        return layers.SpectralNormalization(layer) if spectral_normalization else layer
-
     image = keras.Input(shape=(28, 28, 1), name="image")
     labels = keras.Input(shape=(), dtype="int32", name="labels")
     hidden = image
@@ -190,13 +190,7 @@ def conditional_dcgan_discriminator(num_classes: int = 10, width: int = 32, proj
         label_map = layers.Embedding(num_classes, 28 * 28, name="label_map")(labels)
         label_map = layers.Reshape((28, 28, 1))(label_map)
         hidden = layers.Concatenate()([image, label_map])
-    hidden = conv(2 * width)(hidden)
-    hidden = layers.LeakyReLU(0.2)(hidden)
-    hidden = conv(4 * width)(hidden)
-    hidden = layers.LeakyReLU(0.2)(hidden)
-    features = layers.Flatten()(hidden)
-    if dropout:
-        features = layers.Dropout(dropout)(features)
+    features = _expert_features(hidden, width, dropout, spectral_normalization)
     logit = _dense(1, spectral_normalization, dtype="float32", name="logit")(features)
     if projection:
         class_vectors = layers.Embedding(num_classes, features.shape[-1], dtype="float32", name="projection")(labels)
