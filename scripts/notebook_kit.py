@@ -142,12 +142,37 @@ def solution_title(chapter_title: str, chapter: pathlib.Path, notebook: pathlib.
 
 
 def solution_setup(chapter_setup: str) -> str:
-    """The chapter's setup cell, importing only `runtime` from ganlib (the exercises import the rest)."""
+    """The chapter's setup cell, importing only `runtime` from ganlib (the exercises import the rest).
+
+    Imports that only the chapter's later cells use are left out, since a solution notebook has none
+    of those cells: of the ``from ganlib import ...`` lines only the names the setup cell itself uses
+    stay (chapter 11 calls ``distribute.split_cpu`` there), with `runtime` imported once, on the last
+    such line; a plain ``import module`` line stays only if the cell uses the module.
+    """
     lines = chapter_setup.splitlines()
-    replaced = [("from ganlib import runtime" if line.startswith("from ganlib import ") else line) for line in lines]
-    if replaced == lines:
+    ganlib_lines = [index for index, line in enumerate(lines) if line.startswith("from ganlib import ")]
+    if not ganlib_lines:
         raise KitError("the chapter's setup cell has no `from ganlib import ...` line")
-    return "\n".join(replaced)
+
+    def used_elsewhere(name: str, index: int) -> bool:
+        rest = "\n".join(line for other, line in enumerate(lines) if other != index)
+        return re.search(rf"\b{re.escape(name)}\.", rest) is not None
+
+    kept = []
+    for index, line in enumerate(lines):
+        if index in ganlib_lines:
+            names = [name.strip() for name in line.removeprefix("from ganlib import ").split(",")]
+            names = [name for name in names if name != "runtime" and used_elsewhere(name, index)]
+            names += ["runtime"] if index == ganlib_lines[-1] else []
+            if names:
+                kept.append("from ganlib import " + ", ".join(sorted(names)))
+            continue
+        plain = re.fullmatch(r"import (\w+)", line)
+        if plain and not used_elsewhere(plain.group(1), index):
+            continue
+        if line.strip() or (kept and kept[-1].strip()):  # no doubled blank lines where imports were left out
+            kept.append(line)
+    return "\n".join(kept)
 
 
 # ------------------------------------------------------------------------------ gaps
