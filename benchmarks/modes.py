@@ -3,6 +3,7 @@
     python benchmarks/modes.py                       # every toy recipe, ring and grid, 3 seeds
     python benchmarks/modes.py --recipes plain,packed --datasets ring --seeds 2 --steps 1000
     python benchmarks/modes.py --recipes averaged --merge   # rerun one recipe, keep the others' runs
+    python benchmarks/modes.py --jobs 2              # two runs at a time, one CPU thread each
 
 Protocol (Srivastava et al. 2017, Lin et al. 2018): the ring of 8 and the grid of 25
 Gaussians of ``ganlib.data``; after training, 2,500 samples from the forger; a sample is of
@@ -20,11 +21,13 @@ run gives the same numbers on the same machine and software; times vary with the
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime
 import json
 import os
 import pathlib
 import platform
+import subprocess
 import sys
 import time
 
@@ -58,6 +61,17 @@ def run_one(recipe: str, dataset: str, seed: int, steps: int | None) -> dict:
     statistics = metrics.mode_statistics(gan.generate(NUM_SAMPLES, seed=1000 + seed), dataset)
     return {"recipe": recipe, "dataset": dataset, "seed": seed, "steps": int(gan.g_optimizer.iterations.numpy()),
             "seconds": round(seconds, 1), **statistics}
+
+
+def run_in_child(recipe: str, dataset: str, seed: int, steps: int | None) -> dict:
+    """`run_one` in a fresh process limited to one CPU thread (``--jobs``): N of them share N cores."""
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", recipe, dataset, str(seed), "recipe" if steps is None else str(steps)],
+        capture_output=True, text=True, timeout=3600,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{recipe} on {dataset}, seed {seed} failed:\n{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def summarize(runs: list[dict]) -> list[dict]:
@@ -143,7 +157,18 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", type=pathlib.Path, default=RESULTS)
     parser.add_argument("--merge", action="store_true",
                         help="keep the other recipes' runs already in --out and replace only these recipes'")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="runs at a time; above 1, each run is a process of its own with one CPU thread")
+    parser.add_argument("--child", nargs=4, metavar=("RECIPE", "DATASET", "SEED", "STEPS"), help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
+    if arguments.child:
+        recipe, dataset, seed, steps = arguments.child
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        print(json.dumps(run_one(recipe, dataset, int(seed), None if steps == "recipe" else int(steps))))
+        return {}
+    if arguments.jobs < 1:
+        raise SystemExit(f"--jobs must be at least 1; got {arguments.jobs}")
     names = [name for name in arguments.recipes.split(",") if name]
     datasets = [name for name in arguments.datasets.split(",") if name]
     for name in names:
@@ -156,17 +181,20 @@ def main(argv=None) -> dict:
         previous = json.loads(arguments.out.read_text())
         runs = [run for run in previous["runs"] if run["recipe"] not in names]
         commands, previous_minutes = previous["commands"], previous["total_minutes"]
-    for name in names:
-        for dataset in datasets:
-            for seed in range(arguments.seeds):
-                run = run_one(name, dataset, seed, arguments.steps)
-                runs.append(run)
-                print(f"{name:34s} {dataset:5s} seed {seed}: {run['modes']:2d}/{run['num_modes']} modes, "
-                      f"{run['high_quality']:6.1%} high quality, reverse KL {run['reverse_kl']:.3f} "
-                      f"({run['steps']} steps, {run['seconds']:.0f} s)", flush=True)
-                # written after every run, so an interrupted benchmark keeps what it measured (see --merge)
-                write_results(arguments.out, runs, commands, previous_minutes + (time.perf_counter() - started) / 60,
-                              argv)
+    jobs = [(name, dataset, seed) for name in names for dataset in datasets for seed in range(arguments.seeds)]
+    if arguments.jobs == 1:
+        finished = (run_one(*job, arguments.steps) for job in jobs)
+    else:
+        pool = concurrent.futures.ThreadPoolExecutor(arguments.jobs)  # each thread waits on one child process
+        finished = pool.map(lambda job: run_in_child(*job, arguments.steps), jobs)
+    for run in finished:
+        runs.append(run)
+        print(f"{run['recipe']:34s} {run['dataset']:5s} seed {run['seed']}: "
+              f"{run['modes']:2d}/{run['num_modes']} modes, {run['high_quality']:6.1%} high quality, "
+              f"reverse KL {run['reverse_kl']:.3f} "
+              f"({run['steps']} steps, {run['seconds']:.0f} s)", flush=True)
+        # written after every run, so an interrupted benchmark keeps what it measured (see --merge)
+        write_results(arguments.out, runs, commands, previous_minutes + (time.perf_counter() - started) / 60, argv)
     rows = summarize(sort_runs(runs))
     print("\n" + format_table(rows))
     winners = beats_pacgan4(rows)

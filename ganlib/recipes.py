@@ -161,6 +161,7 @@ TOY_DEFAULTS = {
     "latent_dim": 2,
     "g_width": 128,
     "g_depth": 3,
+    "g_batch_normalization": False,
     "d_width": 128,
     "d_depth": 3,
     "spectral_normalization": False,
@@ -175,8 +176,12 @@ TOY_DEFAULTS = {
     "beta_2": 0.999,
     "batch_size": 256,
     "steps": 2000,
+    "learning_rate_decay": "constant",
     "generator_average": 0.0,
 }
+#: How the learning rates change over a run of ``steps`` steps (chapter 06): kept constant, or
+#: decayed to 0 at the last step along a straight line or half a cosine.
+LEARNING_RATE_DECAYS = ("constant", "linear", "cosine")
 
 #: Named recipes: each overrides some of ``TOY_DEFAULTS``. Chapter 06 measures them all.
 TOY_RECIPES = {
@@ -188,12 +193,22 @@ TOY_RECIPES = {
     "ttur": {"d_learning_rate": 2e-3, "g_learning_rate": 5e-4},
     "packed": {"pack": 4},
     "averaged": {"generator_average": 0.999},
-    # the winner of chapter 06's search: twice the learning rate, weight average, four times the steps
+    # twice the learning rate, weight average, four times the steps
     "long_averaged": {"d_learning_rate": 2e-3, "g_learning_rate": 2e-3, "generator_average": 0.999, "steps": 8000},
+    # long_averaged with 4 times the batch and the learning rates decayed to 0 along half a cosine
+    "decayed_large_batch": {
+        "d_learning_rate": 2e-3, "g_learning_rate": 2e-3, "generator_average": 0.999, "steps": 8000,
+        "batch_size": 1024, "learning_rate_decay": "cosine",
+    },
+    # the winner of chapter 06's search: decayed_large_batch for twice the steps
+    "decayed_large_batch_long": {
+        "d_learning_rate": 2e-3, "g_learning_rate": 2e-3, "generator_average": 0.999, "steps": 16000,
+        "batch_size": 1024, "learning_rate_decay": "cosine",
+    },
 }
 
 #: The recipe ``python -m ganlib train ring|grid`` uses when none is named.
-BEST_TOY_RECIPE = "long_averaged"
+BEST_TOY_RECIPE = "decayed_large_batch_long"
 TOY_DATASETS = ("ring", "grid")
 
 
@@ -204,7 +219,31 @@ def toy_settings(recipe: str = BEST_TOY_RECIPE, **overrides) -> dict:
     unknown = sorted(set(overrides) - set(TOY_DEFAULTS))
     if unknown:
         raise ValueError(f"unknown toy settings {unknown}; expected some of {sorted(TOY_DEFAULTS)}")
-    return {**TOY_DEFAULTS, **TOY_RECIPES[recipe], **overrides}
+    settings = {**TOY_DEFAULTS, **TOY_RECIPES[recipe], **overrides}
+    if settings["learning_rate_decay"] not in LEARNING_RATE_DECAYS:
+        raise ValueError(
+            f"learning_rate_decay must be one of {LEARNING_RATE_DECAYS}; got {settings['learning_rate_decay']!r}"
+        )
+    if not isinstance(settings["g_batch_normalization"], bool):
+        raise ValueError(f"g_batch_normalization must be True or False; got {settings['g_batch_normalization']!r}")
+    return settings
+
+
+def learning_rate(initial: float, decay: str, updates: int):
+    """A learning rate for Adam: ``initial`` kept constant, or decayed to 0 over ``updates`` updates.
+
+    ``decay`` is ``"constant"``, ``"linear"`` or ``"cosine"``. Small late steps let the forger
+    settle on the modes instead of jittering around them. Explained in chapter 06.
+    """
+    if decay not in LEARNING_RATE_DECAYS:
+        raise ValueError(f"decay must be one of {LEARNING_RATE_DECAYS}; got {decay!r}")
+    if not isinstance(updates, int) or updates < 1:
+        raise ValueError(f"updates must be a positive integer; got {updates!r}")
+    if decay == "linear":
+        return keras.optimizers.schedules.PolynomialDecay(initial, updates, end_learning_rate=0.0, power=1.0)
+    if decay == "cosine":
+        return keras.optimizers.schedules.CosineDecay(initial, updates, alpha=0.0)
+    return initial
 
 
 def sample_toy(dataset: str, num_samples: int, seed: int | None = None):
@@ -219,11 +258,16 @@ def sample_toy(dataset: str, num_samples: int, seed: int | None = None):
 def toy_gan(recipe: str = BEST_TOY_RECIPE, seed: int = 0, **overrides) -> GAN:
     """A compiled `GAN` for the 2-D benchmarks with a named recipe's players, game and optimizers.
 
-    The expert's two optimizers may differ (two time-scale learning rates, TTUR). Explained in chapter 06.
+    The expert's two optimizers may differ (two time-scale learning rates, TTUR). A decaying
+    learning rate reaches 0 after the recipe's ``steps`` steps (the expert's optimizer after
+    ``steps * d_steps`` updates). Explained in chapter 06.
     """
     settings = toy_settings(recipe, **overrides)
     runtime.set_seed(seed)
-    generator = models.mlp_generator(settings["latent_dim"], 2, settings["g_width"], settings["g_depth"])
+    generator = models.mlp_generator(
+        settings["latent_dim"], 2, settings["g_width"], settings["g_depth"],
+        batch_normalization=settings["g_batch_normalization"],
+    )
     discriminator = models.mlp_discriminator(
         2 * settings["pack"], settings["d_width"], settings["d_depth"], settings["spectral_normalization"]
     )
@@ -239,9 +283,12 @@ def toy_gan(recipe: str = BEST_TOY_RECIPE, seed: int = 0, **overrides) -> GAN:
         seed=seed,
     )
     betas = {"beta_1": settings["beta_1"], "beta_2": settings["beta_2"]}
+    decay, steps = settings["learning_rate_decay"], settings["steps"]
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(settings["d_learning_rate"], **betas),
-        g_optimizer=keras.optimizers.Adam(settings["g_learning_rate"], **betas),
+        d_optimizer=keras.optimizers.Adam(
+            learning_rate(settings["d_learning_rate"], decay, steps * settings["d_steps"]), **betas
+        ),
+        g_optimizer=keras.optimizers.Adam(learning_rate(settings["g_learning_rate"], decay, steps), **betas),
     )
     return gan
 
@@ -265,14 +312,15 @@ def train_toy(
     Real batches come from 100,000 samples of ``dataset`` ("ring" or "grid"), reshuffled each
     pass. ``steps`` defaults to the recipe's own; an epoch is up to 100 steps (the history has
     one row per epoch). With ``generator_average`` > 0 the forger takes the moving average of
-    its weights at the end (`ganlib.callbacks.GeneratorAverage`). Explained in chapter 06.
+    its weights at the end (`ganlib.callbacks.GeneratorAverage`); a ``learning_rate_decay`` other
+    than ``"constant"`` reaches 0 at the last of these ``steps``. Explained in chapter 06.
     """
     settings = toy_settings(recipe, **overrides)
     steps = settings["steps"] if steps is None else steps
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive integer; got {steps!r}")
     real = sample_toy(dataset, 100_000, seed=seed)
-    gan = toy_gan(recipe, seed=seed, **overrides)
+    gan = toy_gan(recipe, seed=seed, **{**overrides, "steps": steps})
     batches = data.make_dataset(real, settings["batch_size"] * settings["pack"], seed=seed).repeat()
     extra = list(callbacks)
     if settings["generator_average"]:

@@ -1,5 +1,7 @@
 """The mode statistics of the 2-D benchmarks (chapters 05-06) on samples with known answers."""
 
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -106,3 +108,23 @@ def test_not_finite_samples_are_never_high_quality():
 def test_bad_input_raises_value_error(samples, dataset, message):
     with pytest.raises(ValueError, match=message):
         metrics.mode_statistics(samples, dataset)
+
+
+def test_benchmark_script_runs_in_parallel_children_and_writes_its_results(tmp_path):
+    """benchmarks/modes.py --jobs 2: every (recipe, data set, seed) run comes back, in order, in the results file."""
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "modes.json"
+    command = [sys.executable, "benchmarks/modes.py", "--recipes", "plain", "--datasets", "ring", "--seeds", "2",
+               "--steps", "20", "--jobs", "2", "--out", str(out)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                               cwd=pathlib.Path(__file__).resolve().parent.parent)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert [(run["recipe"], run["dataset"], run["seed"], run["steps"]) for run in results["runs"]] == [
+        ("plain", "ring", 0, 20), ("plain", "ring", 1, 20)]
+    assert all(0 <= run["modes"] <= 8 and 0.0 <= run["high_quality"] <= 1.0 for run in results["runs"])
+    assert results["summary"][0]["seeds"] == 2 and results["beats_pacgan4"] == []
+    assert "--jobs 2" in results["commands"][-1]

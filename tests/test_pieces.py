@@ -144,3 +144,54 @@ def test_generator_average_is_the_warmed_up_moving_average_of_the_weights():
     assert not np.allclose(expected[0], seen[-1][0])  # the average lags the live weights...
     average.apply()
     np.testing.assert_allclose(gan.generator.weights[0].numpy(), expected[0], rtol=1e-6)  # ...until applied
+
+
+def test_mlp_generator_batch_normalization_is_off_by_default_and_normalizes_each_hidden_layer():
+    """PacGAN's forger (chapter 06): Dense -> BatchNormalization -> ReLU; the default stays chapter 03's MLP."""
+    def norms(model):
+        return [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+
+    plain = models.mlp_generator(latent_dim=2, width=16, depth=3)
+    assert norms(plain) == []
+    assert plain.count_params() == (2 * 16 + 16) + 2 * (16 * 16 + 16) + (16 * 2 + 2)
+    normalized = models.mlp_generator(latent_dim=2, width=16, depth=3, batch_normalization=True)
+    assert len(norms(normalized)) == 3
+    # in training mode the first layer's features are standardized over the batch, before ReLU
+    latent = np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32)
+    first = normalized.get_layer("dense_0")
+    assert first.use_bias is False  # the normalization's own offset replaces the bias
+    dense = keras.ops.convert_to_numpy(first(latent))
+    norm = norms(normalized)[0]
+    expected = (dense - dense.mean(axis=0)) / np.sqrt(dense.var(axis=0) + norm.epsilon)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(norm(dense, training=True)), expected, atol=1e-4)
+    with pytest.raises(ValueError, match="batch_normalization must be True or False; got 1"):
+        models.mlp_generator(batch_normalization=1)
+
+
+def test_learning_rate_decays_to_zero_over_the_updates_asked():
+    """Chapter 06's learning-rate decay: constant, linear or cosine, reaching 0 after ``updates`` updates."""
+    assert recipes.learning_rate(2e-3, "constant", 100) == 2e-3
+    linear, cosine = recipes.learning_rate(2e-3, "linear", 100), recipes.learning_rate(2e-3, "cosine", 100)
+    for schedule in (linear, cosine):
+        assert float(schedule(0)) == pytest.approx(2e-3)
+        assert float(schedule(50)) == pytest.approx(1e-3)  # half-way: half the rate, for both shapes
+        assert float(schedule(100)) == pytest.approx(0.0, abs=1e-12)
+    assert float(linear(25)) == pytest.approx(1.5e-3)
+    assert float(cosine(25)) == pytest.approx(1e-3 * (1 + np.cos(np.pi / 4)))
+    with pytest.raises(ValueError, match="decay must be one of"):
+        recipes.learning_rate(1e-3, "step", 100)
+    with pytest.raises(ValueError, match="learning_rate_decay must be one of"):
+        recipes.toy_settings("plain", learning_rate_decay="exponential")
+    with pytest.raises(ValueError, match="g_batch_normalization must be True or False"):
+        recipes.toy_settings("plain", g_batch_normalization="yes")
+
+
+def test_train_toy_decays_both_learning_rates_to_zero_at_its_last_step():
+    """The schedule follows the steps given to train_toy, and the expert's d_steps updates per step."""
+    gan, _ = recipes.train_toy("ring", "plain", steps=20, seed=0, learning_rate_decay="linear", d_steps=2,
+                               g_batch_normalization=True)
+    assert int(gan.g_optimizer.iterations.numpy()) == 20 and int(gan.d_optimizer.iterations.numpy()) == 40
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
+    untouched = recipes.toy_gan("plain")  # the default keeps the rate constant
+    assert float(untouched.g_optimizer.learning_rate) == pytest.approx(recipes.TOY_DEFAULTS["g_learning_rate"])
