@@ -13,6 +13,10 @@ players of ``ganlib.recipes.digits_gan``, sequential updates), with the machine 
   (benchmarks/digits.py's ``hand_written_step``);
 - XLA (``GAN.compile(jit_compile=True)``) on and off.
 
+For ``GAN.fit`` it also prints the seconds ``fit()`` spent after training ended (after the
+callbacks' ``on_train_end``), when it drops its data iterator: on several replicas, tf.data's
+autotuner in the per-device pipelines makes that wait (see the README).
+
 Each configuration runs in its own process: logical devices are fixed when TensorFlow starts,
 and a fresh process also gives each configuration a fresh graph optimizer. Speed figures vary
 with whatever else the machine runs: compare within one run. Explained in chapter 11.
@@ -80,10 +84,19 @@ def measure(name: str, steps: int, warmup: int) -> dict:
             gan.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
                         g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), jit_compile=True)
     if runner == "fit":
+
+        class TrainingEnd(keras.callbacks.Callback):
+            """Notes when fit's training ends, before fit drops its data iterator."""
+
+            def on_train_end(self, logs=None):
+                self.time = time.perf_counter()
+
+        training_end = TrainingEnd()
         gan.fit(dataset, epochs=1, steps_per_epoch=warmup, verbose=0)
         started = time.perf_counter()
-        gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+        gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=[training_end])
         seconds = time.perf_counter() - started
+        waited = time.perf_counter() - training_end.time
     else:
         step = digits.hand_written_step(gan.generator, gan.discriminator, gan.d_optimizer, gan.g_optimizer,
                                         gan.latent_dim, simultaneous=False)
@@ -95,9 +108,11 @@ def measure(name: str, steps: int, warmup: int) -> dict:
             d_loss, _ = step(next(iterator))
         float(d_loss)  # wait for the last step
         seconds = time.perf_counter() - started
+        waited = 0.0
     samples = gan.generate(64, seed=1)
     return {
-        "name": name, "images_per_second": steps * BATCH_SIZE / seconds,
+        "name": name, "images_per_second": steps * BATCH_SIZE / seconds, "seconds": seconds,
+        "seconds_after_training": waited,
         "replicas": strategy.num_replicas_in_sync, "compute_dtype": gan.generator.dtype_policy.compute_dtype,
         "samples_finite": bool(abs(samples).max() <= 1.0 and (samples == samples).all()),
         "tensorflow": tf.__version__, "keras": keras.__version__,
@@ -141,20 +156,23 @@ def main(argv=None) -> None:
     print(f"\nMachine: {cpu_model()}, {os.cpu_count()} cores; TensorFlow {first['tensorflow']}, "
           f"Keras {first['keras']}; batch {BATCH_SIZE}, {arguments.steps} timed steps after {arguments.warmup} "
           f"warm-up steps, {arguments.repeats} run(s) each; {time.perf_counter() - started:.0f} s in all.\n")
-    print("| configuration | replicas | compute dtype | images/s | each run | samples in [-1, 1] |")
-    print("|---|---|---|---|---|---|")
+    print("| configuration | replicas | compute dtype | images/s | each run | s after training | samples in [-1, 1] |")
+    print("|---|---|---|---|---|---|---|")
     mean = {}
     for name in names:
         speeds = [result["images_per_second"] for result in results[name]]
         mean[name] = sum(speeds) / len(speeds)
         result = results[name][0]
+        waits = [r["seconds_after_training"] for r in results[name]]
         flags = " (grappler: remapper failed)" if any(r["remapper_failed"] for r in results[name]) else ""
         print(f"| {name}{flags} | {result['replicas']} | {result['compute_dtype']} | {mean[name]:,.0f} | "
               f"{', '.join(f'{speed:,.0f}' for speed in speeds)} | "
+              f"{', '.join(f'{wait:.2f}' for wait in waits)} | "
               f"{'yes' if all(r['samples_finite'] for r in results[name]) else 'NO'} |")
     print()
     for label, top, bottom in (
         ("bfloat16 / float32 (GAN.fit)", "fit bfloat16", "fit float32"),
+        ("bfloat16 / float32 (hand-written loop)", "loop bfloat16", "loop float32"),
         ("GAN.fit / hand-written loop (float32)", "fit float32", "loop float32"),
         ("GAN.fit / hand-written loop (bfloat16)", "fit bfloat16", "loop bfloat16"),
         ("XLA / no XLA (float32)", "fit float32 XLA", "fit float32"),
