@@ -4,11 +4,24 @@ Each module holds what more than one chapter needs; its docstrings name the chap
 explains it. Start with `ganlib.GAN` (chapter 03).
 """
 
-from ganlib import callbacks, data, distribute, exercises, health, losses, metrics, models, plots, recipes, runtime
+from ganlib import (
+    callbacks,
+    data,
+    distribute,
+    exercises,
+    health,
+    layers,
+    losses,
+    metrics,
+    models,
+    plots,
+    recipes,
+    runtime,
+)
 from ganlib.gan import GAN
 
 __version__ = "0.1.0"
 __all__ = [
-    "GAN", "callbacks", "data", "distribute", "exercises", "health", "losses", "metrics", "models", "plots", "recipes",
-    "runtime",
+    "GAN", "callbacks", "data", "distribute", "exercises", "health", "layers", "losses", "metrics", "models", "plots",
+    "recipes", "runtime",
 ]

@@ -16,6 +16,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from ganlib.layers import FusedBatchNormalization
+
 
 def _check_positive(**values) -> None:
     for name, value in values.items():
@@ -69,7 +71,9 @@ def _batch_normalization(synchronized: bool) -> layers.Layer:
     """Batch normalization; ``synchronized=True`` computes its statistics over all replicas' batches (chapter 11)."""
     if not isinstance(synchronized, bool):
         raise ValueError(f"synchronized_batch_norm must be True or False; got {synchronized!r}")
-    return layers.BatchNormalization(synchronized=synchronized)
+    if synchronized:
+        return layers.BatchNormalization(synchronized=True)
+    return FusedBatchNormalization()  # the same computation, faster on a CPU (chapter 11)
 
 
 def dcgan_generator(latent_dim: int = 64, width: int = 32, name: str = "generator",

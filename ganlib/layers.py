@@ -1,0 +1,64 @@
+"""Layers the course's builders need beyond Keras' own (chapter 11: speed on a CPU).
+
+`FusedBatchNormalization` is `keras.layers.BatchNormalization` with the same weights, settings
+and results, whose training step runs TensorFlow's fused kernel instead of Keras 3's dozen
+small operations. On the course's 2-core CPU, Keras' batch normalization took about a third of
+the DCGAN forger's bfloat16 forward and backward pass (5.6 of 16 ms); the fused kernel took
+2.4 ms, and the chapter-04 game trained about a fifth faster in bfloat16 (README, "Speed and
+quality"; ``benchmarks/throughput.py``). Explained in chapter 11.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="ganlib")
+class FusedBatchNormalization(keras.layers.BatchNormalization):
+    """Batch normalization over the last axis whose training step uses ``tf.nn.fused_batch_norm``.
+
+    The same computation as `keras.layers.BatchNormalization` (statistics over every axis but
+    the last, the biased batch variance to normalize and to update the moving variance, the same
+    momentum and epsilon), so a model built with it computes what the Keras layer computes, to
+    float rounding. It differs in speed only. Inputs of rank 2 ``(batch, features)`` or 4
+    ``(batch, height, width, channels)``; ``axis=-1`` only; no renormalization, no mask, no
+    synchronization across replicas (use the Keras layer with ``synchronized=True`` for that,
+    as the builders do). Used by the DCGAN forgers of `ganlib.models` (chapters 04, 08, 11).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for option, got, expected in (("axis", self.axis, -1), ("synchronized", self.synchronized, False),
+                                      ("renorm", self.renorm, False), ("center", self.center, True),
+                                      ("scale", self.scale, True)):
+            if got != expected:
+                raise ValueError(f"FusedBatchNormalization supports {option}={expected!r} only; got {got!r}")
+
+    def build(self, input_shape):
+        if len(input_shape) not in (2, 4):
+            raise ValueError(
+                f"FusedBatchNormalization expects inputs of rank 2 or 4; got shape {tuple(input_shape)}"
+            )
+        super().build(input_shape)
+
+    def call(self, inputs, training=None, mask=None):
+        if mask is not None or not (training and self.trainable):
+            return super().call(inputs, training=training, mask=mask)
+        rank = len(inputs.shape)
+        images = inputs if rank == 4 else tf.reshape(inputs, (-1, 1, 1, inputs.shape[-1]))
+        # bfloat16 inputs go in as they are: the kernel keeps its statistics in float32
+        if images.dtype not in (tf.float32, tf.bfloat16):
+            images = tf.cast(images, tf.float32)
+        outputs, mean, unbiased_variance = tf.compat.v1.nn.fused_batch_norm(
+            images, tf.cast(self.gamma, tf.float32), tf.cast(self.beta, tf.float32),
+            epsilon=self.epsilon, data_format="NHWC", is_training=True,
+        )[:3]
+        # the kernel returns the batch variance with Bessel's correction; Keras keeps the biased one
+        count = tf.cast(tf.size(images) // tf.shape(images)[-1], tf.float32)
+        variance = unbiased_variance * (count - 1.0) / tf.maximum(count, 1.0)
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+        self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        if rank == 2:
+            outputs = tf.reshape(outputs, tf.shape(inputs))
+        return tf.cast(outputs, self.compute_dtype)
