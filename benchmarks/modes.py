@@ -16,6 +16,11 @@ Each recipe of ``ganlib.recipes.TOY_RECIPES`` is trained on each data set with e
 PacGAN's published rows (their Table 1) beside it for context. The results go to
 ``benchmarks/results/modes.json``, which chapter 06 loads. Training is by step counts, so a
 run gives the same numbers on the same machine and software; times vary with the load.
+
+The file records the settings of every recipe and the fingerprint of this script and of the
+ganlib modules it imports (`ganlib.provenance`); each run records it too. Chapter 06 refuses a
+file whose settings or fingerprint differ from today's code, and ``--merge`` refuses to keep runs
+that other code made.
 """
 
 from __future__ import annotations
@@ -36,9 +41,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from ganlib import metrics, recipes  # noqa: E402
+from ganlib import metrics, provenance, recipes  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results" / "modes.json"
+PRODUCER = pathlib.Path(__file__).resolve()
 NUM_SAMPLES = 2500
 
 #: PacGAN (Lin et al. 2018), Table 1: (modes, % high quality, reverse KL), for context.
@@ -60,7 +66,8 @@ def run_one(recipe: str, dataset: str, seed: int, steps: int | None) -> dict:
     seconds = time.perf_counter() - started
     statistics = metrics.mode_statistics(gan.generate(NUM_SAMPLES, seed=1000 + seed), dataset)
     return {"recipe": recipe, "dataset": dataset, "seed": seed, "steps": int(gan.g_optimizer.iterations.numpy()),
-            "seconds": round(seconds, 1), **statistics}
+            "seconds": round(seconds, 1), **statistics,
+            "fingerprint": provenance.digest(provenance.producer_fingerprint(PRODUCER))}
 
 
 def run_in_child(recipe: str, dataset: str, seed: int, steps: int | None) -> dict:
@@ -127,6 +134,14 @@ def sort_runs(runs: list[dict]) -> list[dict]:
     return sorted(runs, key=lambda run: (order.get(run["recipe"], len(order)), run["dataset"] != "ring", run["seed"]))
 
 
+def settings_of(runs: list[dict]) -> dict:
+    """Each recipe's settings as its runs used them (``--steps`` replaces the recipe's own steps)."""
+    settings = {}
+    for run in runs:
+        settings[run["recipe"]] = {**recipes.toy_settings(run["recipe"]), "steps": run["steps"]}
+    return settings
+
+
 def write_results(path: pathlib.Path, runs: list[dict], commands: list[str], minutes: float, argv) -> dict:
     runs = sort_runs(runs)
     rows = summarize(runs)
@@ -137,7 +152,8 @@ def write_results(path: pathlib.Path, runs: list[dict], commands: list[str], min
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, TensorFlow {tf.__version__}",
         "total_minutes": round(minutes, 1),
-        "recipes": {name: recipes.toy_settings(name) for name in dict.fromkeys(run["recipe"] for run in runs)},
+        "fingerprint": provenance.producer_fingerprint(PRODUCER),
+        "settings": settings_of(runs),
         "runs": runs,
         "summary": rows,
         "published": PUBLISHED,
@@ -180,6 +196,14 @@ def main(argv=None) -> dict:
     if arguments.merge and arguments.out.exists():
         previous = json.loads(arguments.out.read_text())
         runs = [run for run in previous["runs"] if run["recipe"] not in names]
+        today = provenance.digest(provenance.producer_fingerprint(PRODUCER))
+        kept_settings = json.loads(json.dumps(settings_of(runs)))
+        made_elsewhere = sorted({run["recipe"] for run in runs if run.get("fingerprint") != today
+                                 or previous.get("settings", {}).get(run["recipe"]) != kept_settings[run["recipe"]]})
+        if made_elsewhere:
+            raise SystemExit(f"--merge: the runs of {made_elsewhere} in {arguments.out} were made by other code or "
+                             f"settings than today's; expected none. Run them again too: --recipes "
+                             f"{','.join(names + made_elsewhere)}")
         commands, previous_minutes = previous["commands"], previous["total_minutes"]
     jobs = [(name, dataset, seed) for name in names for dataset in datasets for seed in range(arguments.seeds)]
     if arguments.jobs == 1:

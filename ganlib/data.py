@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import errno
 import pathlib
+import socket
 
 import numpy as np
 import tensorflow as tf
@@ -134,7 +136,8 @@ def load_digits(source: str = "bundled", split: str = "train") -> tuple[np.ndarr
     (500 per digit); ``split`` is "train" (4,000), "test" (1,000 held out, 100 per digit)
     or "all". ``source="tfds"``: full MNIST (60,000 train, 10,000 test) from
     tensorflow-datasets, which downloads it once and needs internet for that. If the
-    download fails, this raises an error that says so; it never falls back silently.
+    download fails, this raises an error that says why (a missing module, no network, or
+    the error itself); it never falls back silently.
     """
     if source not in DIGIT_SOURCES:
         raise ValueError(f"source must be one of {DIGIT_SOURCES}; got {source!r}")
@@ -154,22 +157,81 @@ def load_digits(source: str = "bundled", split: str = "train") -> tuple[np.ndarr
 
 
 def _load_tfds_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
-    import tensorflow_datasets as tfds
-
     tfds_split = {"train": "train", "test": "test", "all": "train+test"}[split]
     try:
+        import tensorflow_datasets as tfds
+
         # batches of 8192 rather than batch_size=-1, which aborts the process under tfds.testing.mock_data
         dataset = tfds.load("mnist", split=tfds_split, as_supervised=True).batch(8192)
         batches = list(tfds.as_numpy(dataset))
-    except Exception as error:  # tfds raises many kinds when offline; say what happened
-        raise RuntimeError(
-            "could not load full MNIST through tensorflow-datasets (it downloads about 11 MB on "
-            f"first use and needs internet for that): {type(error).__name__}: {error}. "
-            "Offline, use the bundled digits: load_digits(source='bundled')."
-        ) from error
+    except Exception as error:
+        raise _tfds_failure(error) from error
     images = np.concatenate([images for images, _ in batches])
     labels = np.concatenate([labels for _, labels in batches])
     return images[..., 0].astype(np.uint8), labels.astype(np.uint8)
+
+
+#: errno values of a network that cannot be reached (an OSError with one of these, or with none, is the network's)
+_NETWORK_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENETUNREACH", "ENETDOWN", "EHOSTUNREACH", "EHOSTDOWN", "ECONNREFUSED", "ECONNRESET",
+                 "ECONNABORTED", "ETIMEDOUT")
+    if hasattr(errno, name)
+)
+
+
+def _causes(error: BaseException):
+    """The error and the errors it was raised from or while handling, outermost first."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def _is_network_failure(error: BaseException) -> bool:
+    """True when ``error`` is a network that cannot be reached: DNS, refused or timed-out connections."""
+    import urllib.error
+
+    if isinstance(error, (ConnectionError, TimeoutError, socket.gaierror, socket.herror, urllib.error.URLError)):
+        return True
+    try:
+        import requests
+    except ImportError:
+        requests = None
+    if requests is not None and isinstance(error, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+        return True
+    # what sockets raise without a more specific class, e.g. [Errno 101] Network is unreachable
+    return type(error) is OSError and (error.errno is None or error.errno in _NETWORK_ERRNOS)
+
+
+def _tfds_failure(error: Exception) -> Exception:
+    """What went wrong on the way to full MNIST through tensorflow-datasets, said as what it is (chapters 00, 04).
+
+    A missing module is an installation problem (``pip install -r requirements.txt``), a network
+    that cannot be reached is being offline (the bundled digits then), and anything else is
+    reported with its own type and message, never as being offline.
+    """
+    causes = list(_causes(error))
+    missing = next((cause for cause in causes if isinstance(cause, ImportError)), None)
+    if missing is not None:
+        module = missing.name or str(missing)
+        return type(missing)(
+            f"full MNIST through tensorflow-datasets needs the module {module!r}, which could not be imported "
+            f"({type(missing).__name__}: {missing}). This is an installation problem, not a network one: "
+            "install the course's requirements with `pip install -r requirements.txt`.",
+            name=missing.name,
+        )
+    if any(_is_network_failure(cause) for cause in causes):
+        return RuntimeError(
+            "could not load full MNIST through tensorflow-datasets: it downloads about 11 MB on first use "
+            f"and needs internet for that, and the network could not be reached ({type(error).__name__}: "
+            f"{error}). You seem to be offline: use the bundled digits, load_digits(source='bundled')."
+        )
+    return RuntimeError(
+        f"could not load full MNIST through tensorflow-datasets, and not for want of a network: "
+        f"{type(error).__name__}: {error}"
+    )
 
 
 def make_dataset(

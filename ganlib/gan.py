@@ -18,6 +18,8 @@ from ganlib import losses
 UPDATE_ORDERS = ("sequential", "simultaneous")
 #: Where ``save_weights`` keeps the state of the noise generator (chapter 11).
 _SEED_STATE_KEY = "seed_generator_state"
+#: The key under which a training step reports its batch's count of non-finite real values (chapter 04).
+NON_FINITE_LOG = "non_finite_real_values"
 
 
 def _shape_text(shape) -> str:
@@ -261,11 +263,57 @@ class GAN(keras.Model):
         return (data[0] if isinstance(data, (tuple, list)) else data), None
 
     def train_step(self, data):
+        """One step of the game, skipped when the real batch holds a non-finite value (chapter 03).
+
+        The count of non-finite values goes out with the metrics, and the check that
+        ``GAN.fit`` adds raises a ValueError that names the batch (chapter 04).
+        """
         real, real_labels = self._unpack_data(data)
         _check_batch_shape(real.shape, self.sample_shape)
         real = tf.cast(real, tf.float32)
         if self.pack > 1 and real.shape[0] is not None and real.shape[0] % self.pack:
             raise ValueError(f"with pack={self.pack} the batch size must be a multiple of it; got {real.shape[0]}")
+        non_finite = self._count_non_finite(real)
+        self._play_unless(non_finite > 0, real, real_labels)
+        return self._reported_metrics(non_finite)
+
+    def _count_non_finite(self, real):
+        """NaN and inf values in the real batch, summed over the replicas (chapters 04 and 11).
+
+        One cheap reduction per step; as a float32 so that it travels like the metrics (exact up
+        to 2**24 values per batch).
+        """
+        count = tf.reduce_sum(tf.cast(tf.logical_not(tf.math.is_finite(real)), tf.float32))
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            count = context.all_reduce("SUM", count)
+        return count
+
+    def _play_unless(self, skip, real, real_labels):
+        """Play one step of the game (`_play`) unless ``skip``: then no weight, optimizer, noise or tracker moves.
+
+        Under a ``tf.distribute`` strategy (chapter 11) the optimizers synchronize the replicas
+        (``merge_call``), which TensorFlow refuses inside a ``tf.cond`` of one replica; so there the
+        condition is evaluated once for all replicas, in the cross-replica context, the way
+        Keras's LossScaleOptimizer skips a step. ``skip`` is the same on every replica (the count
+        is summed over them), so all replicas take the same branch.
+        """
+        if not tf.distribute.has_strategy():
+            tf.cond(skip, lambda: None, lambda: self._play(real, real_labels))
+            return
+
+        def decide_for_all_replicas(strategy, skip, real, real_labels):
+            skip = strategy.experimental_local_results(skip)[0]
+            tf.cond(
+                skip,
+                lambda: None,
+                lambda: strategy.extended.call_for_each_replica(self._play, args=(real, real_labels)),
+            )
+
+        tf.distribute.get_replica_context().merge_call(decide_for_all_replicas, args=(skip, real, real_labels))
+
+    def _play(self, real, real_labels):
+        """One step of the game on a batch of real samples: both players' updates and the trackers (chapter 03)."""
         batch_size = tf.shape(real)[0]
 
         def draw_labels():
@@ -309,38 +357,52 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(g_per_example)
         self.d_real_tracker.update_state(self._expert_probability_or_score(tf.reshape(real_logits, [-1])))
         self.d_fake_tracker.update_state(self._expert_probability_or_score(tf.reshape(fake_logits, [-1])))
-        return self._reported_metrics()
 
-    def _reported_metrics(self):
+    def _reported_metrics(self, non_finite):
         """The trackers' running means over the global batch, the same value on every replica (chapter 11).
 
         Inside a replica each tracker holds only that replica's share, so with N replicas the
         totals and counts are summed over the replicas first; ``fit()`` then averages N equal
         values. Across several workers (MultiWorkerMirroredStrategy) Keras averages with
         ``strategy.reduce("MEAN", value, axis=0)``, which fails on a scalar, so there each value
-        goes out with shape (1,) and comes back from that average as a scalar.
+        goes out with shape (1,) and comes back from that average as a scalar. The batch's count
+        of non-finite real values (already summed over the replicas) goes out under
+        ``NON_FINITE_LOG`` for the check that ``GAN.fit`` adds.
         """
         context = tf.distribute.get_replica_context()
         if context is None or context.num_replicas_in_sync == 1:
-            return {metric.name: metric.result() for metric in self.metrics}
+            return {**{metric.name: metric.result() for metric in self.metrics}, NON_FINITE_LOG: non_finite}
         # tf.identity reads this replica's value (all_reduce refuses the variables themselves)
         totals = context.all_reduce("SUM", [tf.identity(metric.total) for metric in self.metrics])
         counts = context.all_reduce("SUM", [tf.identity(metric.count) for metric in self.metrics])
         shape = [1] if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy) else []
-        return {metric.name: tf.reshape(tf.math.divide_no_nan(total, count), shape)
-                for metric, total, count in zip(self.metrics, totals, counts)}
+        reported = {metric.name: tf.reshape(tf.math.divide_no_nan(total, count), shape)
+                    for metric, total, count in zip(self.metrics, totals, counts)}
+        return {**reported, NON_FINITE_LOG: tf.reshape(non_finite, shape)}
 
     # ------------------------------------------------------------- checks around fit()
     def fit(self, x=None, y=None, **kwargs):
         """Train on real samples: a ``tf.data.Dataset`` of batches or an array of samples.
 
         The first batch is checked before training starts: shape against the forger's output,
-        a float dtype, not empty, and images in [-1, 1] (raw 0-255 images get a hint to scale).
+        a float dtype, not empty, finite, and images in [-1, 1] (raw 0-255 images get a hint to
+        scale). Every later batch is checked for NaN and inf inside the training step: a batch
+        that has any is not trained on, and ``fit`` stops with a ValueError that names the batch
+        (chapter 04), so the weights stay those after the last good batch.
         """
         check_real_data(x, self.sample_shape, labels=y, num_classes=self.num_classes)
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself (ganlib.data.make_dataset)
-        return super().fit(x, y, **kwargs)
+        if self.steps_per_execution != 1:
+            raise ValueError(
+                "GAN.fit checks every batch for non-finite values and needs steps_per_execution=1 "
+                f"(the check sees the last batch of each execution only); got {self.steps_per_execution}"
+            )
+        callbacks = kwargs.pop("callbacks", None)
+        if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+            raise ValueError(f"callbacks must be a list of keras.callbacks.Callback; got {type(callbacks).__name__}")
+        # first in the list, so that it takes the count out of the logs before History and the progress bar
+        return super().fit(x, y, callbacks=[RefuseNonFiniteRealSamples(), *(callbacks or [])], **kwargs)
 
     # ------------------------------------------------------------------------ sampling
     def generate(self, num_samples: int, seed: int | None = None, batch_size: int = 1024, labels=None) -> np.ndarray:
@@ -420,6 +482,35 @@ class GAN(keras.Model):
 
 
 # ---------------------------------------------------------------------------- checks
+class RefuseNonFiniteRealSamples(keras.callbacks.Callback):
+    """Stop ``fit`` with a ValueError at the first batch of real samples that holds NaN or inf (chapter 04).
+
+    The training step has already skipped that batch (no weight moved), and reported its count
+    of non-finite values under ``NON_FINITE_LOG`` in the step's logs, which Keras turns into
+    Python numbers after every step anyway; this callback reads that number and takes it out
+    of the logs, so that History, the progress bar and TensorBoard show the four metrics only.
+    ``GAN.fit`` puts it first among the callbacks.
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        count = (logs or {}).pop(NON_FINITE_LOG, 0.0)
+        if count:
+            raise ValueError(
+                f"real samples must be finite numbers: batch {batch} of epoch {self.epoch} has {int(count)} "
+                "non-finite values (NaN or inf). Training stopped before that batch changed any weight; "
+                "find where the data pipeline makes them (a division by zero, a log of 0, a corrupt file)."
+            )
+
+    def on_epoch_end(self, epoch, logs=None):
+        (logs or {}).pop(NON_FINITE_LOG, None)
+
+    def on_train_end(self, logs=None):
+        (logs or {}).pop(NON_FINITE_LOG, None)
+
+
 def _with_loss_scaling(optimizer, model):
     """Wrap the optimizer in a LossScaleOptimizer when its player computes in float16 (chapter 11).
 
@@ -536,7 +627,7 @@ def check_labels(labels, num_classes: int, num_samples: int | None = None) -> np
 def check_real_data(data, sample_shape, labels=None, num_classes: int | None = None) -> None:
     """Check the first batch of real data before training on it.
 
-    Shape against the forger's samples, a float dtype, at least one sample, and for images
+    Shape against the forger's samples, a float dtype, at least one sample, no NaN or inf, and for images
     (samples of shape (height, width, channels)) values in [-1, 1], the range of the forger's tanh.
     For a conditional GAN (``num_classes`` set) the data are (samples, labels) and the labels
     are checked too.
@@ -547,14 +638,14 @@ def check_real_data(data, sample_shape, labels=None, num_classes: int | None = N
             raise ValueError("the dataset of real samples is empty: expected at least one batch, got none")
         if isinstance(first, (tuple, list)):
             first, labels = first[0], (first[1] if len(first) > 1 else None)
-        batch = first.numpy()
+        batch, where = first.numpy(), "the first batch"
         labels = None if labels is None else np.asarray(labels)
     elif data is None:
         raise ValueError("fit needs real samples: a tf.data.Dataset or an array; got None")
     else:
         if isinstance(data, (tuple, list)):
             data, labels = data[0], (data[1] if len(data) > 1 else labels)
-        batch = np.asarray(data)
+        batch, where = np.asarray(data), "the array of real samples"
     if num_classes is not None:
         if labels is None:
             raise ValueError(
@@ -569,6 +660,12 @@ def check_real_data(data, sample_shape, labels=None, num_classes: int | None = N
         raise ValueError(
             f"real samples must be floats in [-1, 1]; got dtype {batch.dtype} with values "
             f"{batch.min()}..{batch.max()}. Scale raw images with ganlib.data.scale_images(images)."
+        )
+    non_finite = int(np.size(batch) - np.count_nonzero(np.isfinite(batch)))
+    if non_finite:
+        raise ValueError(
+            f"real samples must be finite numbers: {where} has {non_finite} non-finite values "
+            "(NaN or inf); expected none"
         )
     low, high = float(batch.min()), float(batch.max())
     is_image = len(sample_shape) == 3  # (height, width, channels): the course scales images to [-1, 1]

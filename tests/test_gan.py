@@ -42,8 +42,34 @@ def test_fit_reports_losses_and_expert_probabilities():
     gan = toy_gan()
     history = gan.fit(ring_dataset(), epochs=2, verbose=0)
     assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
-    for name in ("d_real", "d_fake"):
-        assert all(0.0 < value < 1.0 for value in history.history[name])
+    # an expert that does not learn (rate 0): each epoch's d_real is its mean verdict on all 512 real points
+    frozen = toy_gan()
+    frozen.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.Adam(1e-3))
+    history = frozen.fit(ring_dataset(), epochs=2, verbose=0)
+    verdict = float(np.mean(tf.sigmoid(frozen.discriminator(data.sample_ring(512, seed=0)))))
+    assert history.history["d_real"] == pytest.approx([verdict, verdict], abs=1e-5)
+
+
+def test_one_step_reports_the_experts_verdicts_before_its_update():
+    """d_real and d_fake: the mean sigmoid of the expert's logits on the step's real batch and its first forgeries."""
+    gan = toy_gan()
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.5), g_optimizer=keras.optimizers.SGD(0.5))
+    real = data.sample_ring(64, seed=1)
+    d_weights, g_weights = gan.discriminator.get_weights(), gan.generator.get_weights()
+    noise_state = np.asarray(gan.seed_generator.state).copy()
+    logs = gan.train_on_batch(real, return_dict=True)
+    after = float(np.mean(tf.sigmoid(gan.discriminator(real))))
+    # the same noise (the step's first draw) and the players as they were before the step
+    gan.seed_generator.state.assign(noise_state)
+    latent = gan.sample_latent(64)
+    gan.discriminator.set_weights(d_weights)
+    gan.generator.set_weights(g_weights)
+    real_logits, fake_logits = gan.discriminator(real), gan.discriminator(gan.generator(latent))
+    assert logs["d_real"] == pytest.approx(float(np.mean(tf.sigmoid(real_logits))), abs=1e-5)
+    assert logs["d_fake"] == pytest.approx(float(np.mean(tf.sigmoid(fake_logits))), abs=1e-5)
+    d_loss = tf.reduce_mean(ganlib.losses.discriminator_loss("non_saturating", real_logits, fake_logits))
+    assert logs["d_loss"] == pytest.approx(float(d_loss), abs=1e-5)
+    assert abs(after - logs["d_real"]) > 1e-3  # the step did move the expert: the report is from before it
 
 
 def bce_losses(gan, real, latent):

@@ -4,13 +4,15 @@ import keras
 import numpy as np
 import pytest
 
+import ganlib
 from ganlib import GAN, data, health, models
 
 
 def small_game(loss="non_saturating", d_learning_rate=1e-2, g_learning_rate=1e-2, d_steps=1, seed=0,
-               generator=None):
-    generator = generator or models.mlp_generator(2, 2, width=32, depth=2)
-    gan = GAN(generator, models.mlp_discriminator(2, width=32, depth=2), loss=loss, d_steps=d_steps, seed=seed)
+               generator=None, width=32, depth=2):
+    generator = generator or models.mlp_generator(2, 2, width=width, depth=depth)
+    discriminator = models.mlp_discriminator(2, width=width, depth=depth)
+    gan = GAN(generator, discriminator, loss=loss, d_steps=d_steps, seed=seed)
     gan.compile(
         d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=0.5),
         g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=0.5),
@@ -18,10 +20,10 @@ def small_game(loss="non_saturating", d_learning_rate=1e-2, g_learning_rate=1e-2
     return gan
 
 
-def train(gan, steps, **options):
+def train(gan, steps, batch_size=128, **options):
     real = data.sample_ring(4096, seed=0)
     watcher = health.TrainingHealth(real, verbose=False, **options)
-    gan.fit(data.make_dataset(real, 128, seed=0).repeat(), steps_per_epoch=steps, epochs=1, verbose=0,
+    gan.fit(data.make_dataset(real, batch_size, seed=0).repeat(), steps_per_epoch=steps, epochs=1, verbose=0,
             callbacks=[watcher])
     return watcher
 
@@ -61,10 +63,29 @@ def test_a_forger_that_paints_one_point_is_called_collapsed():
 
 
 def test_a_healthy_forger_is_not_called_collapsed():
-    # the probe itself, as "forgeries": spread 1 and full recall
-    watcher = health.TrainingHealth(data.sample_ring(600, seed=0), probe_size=512, verbose=False)
-    real = watcher.real_probe
-    assert health._spread(real) / watcher._real_spread == pytest.approx(1.0)
+    # a gentle non-saturating game (Adam 5e-4, batches of 256) that spreads its forgeries over the whole ring
+    ganlib.runtime.set_seed(2)
+    gan = small_game(d_learning_rate=5e-4, g_learning_rate=5e-4, seed=2, width=64, depth=3)
+    watcher = train(gan, 300, batch_size=256, every=100, warmup_steps=100)
+    assert [record["step"] for record in watcher.records] == [100, 200, 300]
+    assert watcher.warnings == []  # collapse was checked at every one of them, and never fired
+    for record in watcher.records:
+        assert 0.8 < record["spread"] < 1.25 and record["recall"] > 0.5, record
+    # the last check's numbers, measured again by hand on the trained forger's probe samples
+    fake = np.asarray(gan.generator(gan.sample_latent(watcher.probe_size, seed=watcher.seed)), np.float64)
+    real = np.asarray(watcher.real_probe, np.float64)
+    last = watcher.records[-1]
+    assert last["spread"] == pytest.approx(np.sqrt(fake.var(axis=0).mean() / real.var(axis=0).mean()), rel=1e-4)
+    radii = np.sort(np.linalg.norm(fake[:, None] - fake[None], axis=-1), axis=1)[:, 3]  # 3rd-nearest fellow
+    reached = np.any(np.linalg.norm(real[:, None] - fake[None], axis=-1) <= radii[None] + 1e-6, axis=1)
+    assert last["recall"] == pytest.approx(reached.mean(), abs=2 / watcher.probe_size)
+
+
+def test_spread_and_recall_on_samples_with_known_answers():
+    square = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, -1.0], [0.0, 1.0]])
+    assert health._spread(square) == pytest.approx(np.sqrt(0.5))  # each coordinate has variance 1/2
+    assert health._spread(3.0 * square + 5.0) == pytest.approx(3.0 * np.sqrt(0.5))
+    real = health.TrainingHealth(data.sample_ring(600, seed=0), probe_size=512, verbose=False).real_probe
     assert health._recall(real, data.sample_ring(512, seed=1)) > 0.9
     assert health._recall(real, np.repeat(real[:1], 512, axis=0)) < 0.05
 

@@ -5,7 +5,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from ganlib import data, metrics
+from ganlib import data, metrics, recipes
 
 
 @pytest.mark.parametrize("dataset, modes", [("ring", data.ring_modes()), ("grid", data.grid_modes())])
@@ -125,6 +125,18 @@ def test_benchmark_script_runs_in_parallel_children_and_writes_its_results(tmp_p
     results = json.loads(out.read_text())
     assert [(run["recipe"], run["dataset"], run["seed"], run["steps"]) for run in results["runs"]] == [
         ("plain", "ring", 0, 20), ("plain", "ring", 1, 20)]
-    assert all(0 <= run["modes"] <= 8 and 0.0 <= run["high_quality"] <= 1.0 for run in results["runs"])
+    # a run's numbers are those of its own seed's forger: seed 1's, trained again here, its 2,500 samples measured
+    run = results["runs"][1]
+    gan, _ = recipes.train_toy("ring", "plain", steps=20, seed=1)
+    again = metrics.mode_statistics(gan.generate(2500, seed=1000 + 1), "ring")
+    assert (run["modes"], run["num_modes"], run["num_samples"]) == (
+        again["modes"], again["num_modes"], again["num_samples"]), run
+    assert run["high_quality"] == pytest.approx(again["high_quality"], abs=2 / 2500), run
+    assert run["reverse_kl"] == pytest.approx(again["reverse_kl"], abs=0.02), run
+    # the summary row holds the mean and standard deviation over the runs
+    row = results["summary"][0]
+    for key in ("modes", "high_quality", "reverse_kl", "seconds"):
+        values = [run[key] for run in results["runs"]]
+        assert row[key] == pytest.approx(np.mean(values)) and row[key + "_std"] == pytest.approx(np.std(values)), key
     assert results["summary"][0]["seeds"] == 2 and results["beats_pacgan4"] == []
     assert "--jobs 2" in results["commands"][-1]
