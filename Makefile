@@ -17,7 +17,7 @@ export PYTHONHASHSEED ?= 0
 # about 5 minutes), so a hang fails with the cell's name; and a limit on each whole run.
 FAST_CELL_TIMEOUT ?= 240
 FULL_CELL_TIMEOUT ?= 900
-FAST_RUN_TIMEOUT ?= 1800
+FAST_RUN_TIMEOUT ?= 2700
 FULL_RUN_TIMEOUT ?= 2400
 
 venv: $(VENV)/.installed

@@ -23,19 +23,31 @@ of 25 Gaussians for the recipe's steps (or ``--steps``), then write ``DIR/genera
 (float32: standard-normal latent vectors in, 2-D points out), a scatter plot ``DIR/samples.png``,
 and ``DIR/metrics.json`` with the mode statistics of 2,500 samples (also printed): modes
 captured, share of high-quality samples, reverse KL. Explained in chapters 05 and 06.
+
+``sample`` draws from a forger of digits, unconditional (chapter 04) or conditional (chapter 08,
+one row per label). A file it cannot use (not a ``.keras`` archive, a damaged one, or a model
+that is no such forger: an expert, a classifier, a forger of 2-D points) gets one line on
+stderr that says why, and exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import pathlib
 import sys
 import time
+import zipfile
 
 TRAIN_TARGETS = ("digits", "ring", "grid")
 TOY_TARGETS = ("ring", "grid")
+#: What Keras raises for a .keras archive it cannot read: a damaged zip, a missing or broken
+#: config.json or weights file, a config that names unknown layers.
+_UNREADABLE_MODEL_ERRORS = (ValueError, OSError, KeyError, TypeError, zipfile.BadZipFile)
+
+
+class ForgerFileError(ValueError):
+    """A file that `sample` cannot draw from; `main` prints it as one line on stderr and returns 1."""
 
 
 def _positive_float(text: str) -> float:
@@ -205,6 +217,61 @@ def train_conditional_digits_command(arguments) -> dict:
     return summary
 
 
+def _shape(tensor) -> tuple:
+    return tuple(tensor.shape)[1:]  # without the batch dimension
+
+
+def load_forger(path: pathlib.Path):
+    """The forger saved in ``path`` and its kind, ``"unconditional"`` or ``"conditional"``.
+
+    A forger of digits takes latent vectors of shape ``(latent_dim,)`` (chapter 04), or latent
+    vectors and integer labels with an ``Embedding`` that knows the labels (chapter 08), and
+    paints grayscale images of shape ``(height, width, 1)``. Raises `ForgerFileError`, with what
+    was expected and what the file holds, for anything else: a missing or damaged file, or a
+    model of another kind (an expert, a classifier, a forger of 2-D points).
+    """
+    import keras
+
+    if not path.is_file():
+        raise ForgerFileError(f"expected a generator.keras file; got {path}, which "
+                              + ("is a folder" if path.is_dir() else "does not exist"))
+    if path.suffix == ".keras" and not zipfile.is_zipfile(path):
+        raise ForgerFileError(f"expected a .keras archive (a zip file, as `train` writes); {path} is not one: "
+                              "damaged, truncated or another kind of file")
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except _UNREADABLE_MODEL_ERRORS as error:
+        reason = (str(error).strip().splitlines() or [""])[0]
+        raise ForgerFileError(f"expected a Keras model in {path}; it cannot be loaded, the archive is damaged or "
+                              f"not a model ({type(error).__name__}: {reason})") from error
+    what = f"{path} is not a forger of digits:"
+    shapes = [_shape(tensor) for tensor in model.inputs]
+    if len(shapes) not in (1, 2):
+        raise ForgerFileError(f"{what} a forger takes latent vectors (and, if conditional, labels); "
+                              f"this model takes {len(shapes)} inputs of shapes {shapes}")
+    if len(shapes[0]) != 1 or shapes[0][0] is None or "float" not in str(model.inputs[0].dtype):
+        raise ForgerFileError(f"{what} a forger's first input is latent vectors, float of shape (latent_dim,); "
+                              f"this model's is {model.inputs[0].dtype} of shape {shapes[0]} "
+                              "(an expert or a classifier takes images)")
+    kind = "unconditional"
+    if len(shapes) == 2:
+        kind = "conditional"
+        labels = model.inputs[1]
+        if shapes[1] not in ((), (1,)) or "int" not in str(labels.dtype):
+            raise ForgerFileError(f"{what} a conditional forger's second input is integer labels of shape () per "
+                                  f"sample; this model's is {labels.dtype} of shape {shapes[1]}")
+        if not any(isinstance(layer, keras.layers.Embedding) for layer in model.layers):
+            raise ForgerFileError(f"{what} a conditional forger has an Embedding layer that tells how many labels "
+                                  "it knows; this model has none")
+    outputs = [_shape(tensor) for tensor in model.outputs]
+    if len(outputs) != 1 or len(outputs[0]) != 3 or outputs[0][-1] != 1:
+        raise ForgerFileError(f"{what} a forger of digits paints grayscale images of shape (height, width, 1); "
+                              f"this model's output{'s have' if len(outputs) > 1 else ' has'} shape "
+                              f"{outputs[0] if len(outputs) == 1 else outputs}"
+                              + (" (2-D points: a ring or grid forger of chapter 06)" if outputs == [(2,)] else ""))
+    return model, kind
+
+
 def _sample_conditional(generator, arguments) -> None:
     """A grid with one row per class label, ``n // num_classes`` samples each (at least one)."""
     import keras
@@ -212,9 +279,7 @@ def _sample_conditional(generator, arguments) -> None:
 
     from ganlib import plots
 
-    embedding = next((layer for layer in generator.layers if isinstance(layer, keras.layers.Embedding)), None)
-    if embedding is None:
-        raise SystemExit("this generator takes labels but has no Embedding layer to tell how many classes it knows")
+    embedding = next(layer for layer in generator.layers if isinstance(layer, keras.layers.Embedding))
     num_classes = embedding.input_dim
     columns = max(1, arguments.num_samples // num_classes)
     labels = np.repeat(np.arange(num_classes, dtype=np.int32), columns)
@@ -230,10 +295,8 @@ def sample_command(arguments) -> None:
 
     from ganlib import plots
 
-    if not arguments.generator.exists():
-        raise SystemExit(f"no such generator file: {arguments.generator}")
-    generator = keras.models.load_model(arguments.generator)
-    if isinstance(generator.input_shape, list):  # [latent, labels]: a conditional forger (chapter 08)
+    generator, kind = load_forger(arguments.generator)
+    if kind == "conditional":  # [latent, labels]: a conditional forger (chapter 08)
         return _sample_conditional(generator, arguments)
     latent_dim = generator.input_shape[-1]
     latent = keras.random.normal((arguments.num_samples, latent_dim), seed=arguments.seed)
@@ -243,7 +306,7 @@ def sample_command(arguments) -> None:
 
 
 def main(argv=None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Run one command; 0 on success, 1 (with one line on stderr) for a file `sample` cannot use."""
     arguments = build_parser().parse_args(argv)
     if arguments.command == "train" and arguments.conditional and arguments.target != "digits":
         raise SystemExit(f"--conditional is for digits only; got target {arguments.target!r}")
@@ -256,7 +319,11 @@ def main(argv=None) -> int:
         summary = train_digits_command(arguments)
         (arguments.out / "run.json").write_text(json.dumps(summary, indent=2) + "\n")
     else:
-        sample_command(arguments)
+        try:
+            sample_command(arguments)
+        except ForgerFileError as error:
+            print(f"python -m ganlib sample: {error}", file=sys.stderr)
+            return 1
     return 0
 
 

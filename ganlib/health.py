@@ -11,7 +11,11 @@
 - **the losses oscillate or diverge**: over the last checks the probe losses swing up and
   down by a wide margin, or grow past a limit;
 - **the losses are not finite** (NaN or inf): it stops training (``model.stop_training``)
-  with a clear message instead of training on.
+  with a clear message instead of training on. The message names the last epoch that ended
+  with all weights finite (also kept in ``last_good_epoch``) and how to get those weights back:
+  from a ``keras.callbacks.ModelCheckpoint`` that saved every epoch's weights. Not from
+  ``keras.callbacks.BackupAndRestore`` (chapter 11): it keeps only the latest state, which the
+  epoch that broke overwrites when it ends (and deletes when ``fit`` returns).
 
 Each warning is printed once per kind when it first fires (and again after the condition
 cleared and came back) and kept in ``self.warnings``, a list of dicts with the step, the
@@ -120,6 +124,9 @@ class TrainingHealth(keras.callbacks.Callback):
         self.warnings: list[dict] = []
         self.records: list[dict] = []
         self.step = 0
+        #: The last epoch (counted from 1, as ModelCheckpoint's ``{epoch}``) that ended with all weights finite.
+        self.last_good_epoch: int | None = None
+        self._broken = False
         self._active: set[str] = set()
         self._latent = None
         self._real_spread = _spread(self.real_probe)
@@ -148,22 +155,40 @@ class TrainingHealth(keras.callbacks.Callback):
             )
         if self._latent is None:
             self._latent = self.model.sample_latent(self.probe_size, seed=self.seed)
+        self.last_good_epoch, self._broken = None, False  # epochs count afresh in each fit()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self._broken and _all_finite(self.model.weights):
+            self.last_good_epoch = epoch + 1
 
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
         values = {key: float(value) for key, value in (logs or {}).items() if key in ("d_loss", "g_loss")}
         bad = [key for key, value in values.items() if not np.isfinite(value)]
         if bad:
-            self._warn(
-                "not_finite",
-                f"the losses are no longer finite ({', '.join(f'{key}={values[key]}' for key in bad)}): "
-                "training stopped. Lower the learning rates, or bound the expert (gradient penalty, "
-                "spectral normalization).",
-            )
-            self.model.stop_training = True
+            broken = ", ".join(f"{key}={values[key]}" for key in bad)
+            self._stop_not_finite(f"the losses are no longer finite ({broken})")
             return
         if self.step % self.every == 0:
             self.check()
+
+    def _stop_not_finite(self, what: str) -> None:
+        """Stop training, saying what broke, what to change, and how to get the last good weights back."""
+        self._broken = True
+        if self.last_good_epoch is None:
+            recovery = ("No epoch ended with finite weights before this, so no checkpoint of an epoch holds good "
+                        "weights; train in several shorter epochs to have some.")
+        else:
+            n = self.last_good_epoch
+            recovery = (
+                f"The last good weights are those at the end of epoch {n}: with "
+                '`keras.callbacks.ModelCheckpoint(folder + "/epoch_{epoch}.weights.h5", save_weights_only=True)` '
+                f'among the callbacks, `gan.load_weights(folder + "/epoch_{n}.weights.h5")` gets them back. '
+                "(`keras.callbacks.BackupAndRestore` cannot: it keeps only the latest state, this broken one.)"
+            )
+        self._warn("not_finite", f"{what}: training stopped. Lower the learning rates, or bound the expert "
+                   f"(gradient penalty, spectral normalization). {recovery}")
+        self.model.stop_training = True
 
     def _probe(self) -> dict:
         model = self.model
@@ -202,9 +227,7 @@ class TrainingHealth(keras.callbacks.Callback):
         self.records.append(record)
         numbers = [record["d_loss"], record["g_loss"], record["gradient_norm"]]
         if not np.all(np.isfinite(numbers)):
-            self._warn("not_finite",
-                       f"the probe's losses or gradient are no longer finite ({numbers}): training stopped.")
-            self.model.stop_training = True
+            self._stop_not_finite(f"the probe's losses or gradient are no longer finite ({numbers})")
             return record
 
         if "real_accuracy" in record and min(record["real_accuracy"], record["fake_accuracy"]) >= self.expert_accuracy:
@@ -264,6 +287,12 @@ class TrainingHealth(keras.callbacks.Callback):
                 self._clear("divergence")
                 self._clear("oscillation")
         return record
+
+
+def _all_finite(variables) -> bool:
+    """Whether every floating-point variable holds only finite values (integer ones, such as counters, are skipped)."""
+    return all(bool(np.all(np.isfinite(keras.ops.convert_to_numpy(variable))))
+               for variable in variables if "float" in str(variable.dtype))
 
 
 def _sigmoid(scores: np.ndarray) -> np.ndarray:

@@ -7,7 +7,8 @@ Without paths, every chapter ``notebooks/NN_*.ipynb`` is handled. For each chapt
 
 1. puts an "Open in Colab" badge under the title (the first cell) and, right after the title, the
    Colab cell (`colab_cell_source`): on Colab it clones the course and installs ``requirements.txt``;
-   anywhere else it does nothing;
+   anywhere else it does nothing. The cell is collapsed (`COLLAPSED_METADATA`): JupyterLab hides its
+   source, Colab shows it as a form with only its ``# @title`` line, so it does not crowd the chapter;
 2. if ``notebooks/solutions/NN_name.ipynb`` exists, rebuilds that solution notebook's generated cells
    (title, Colab cell, the chapter's setup cell, and a last cell that requires every exercise to pass),
    then rebuilds the chapter's exercise section, at the end of the chapter, from the solution's
@@ -25,6 +26,8 @@ drift apart; ``check`` (run by ``tests/test_solutions_match.py``) proves they di
 
 Cells the kit owns carry a tag (`TAGS`); it never touches other cells except the title, where it
 only adds or refreshes the badge line. Cells whose new source equals the old keep their outputs.
+``check`` compares every notebook with what ``apply`` would write, so it also reports a Colab cell
+that is not collapsed.
 """
 
 from __future__ import annotations
@@ -64,8 +67,11 @@ class KitError(ValueError):
 
 # --------------------------------------------------------------------------- generated text
 def colab_cell_source() -> str:
-    """The first code cell of every notebook: sets Colab up, does nothing elsewhere."""
-    return f'''# extra code – on Colab: fetch the course, install it and its requirements; elsewhere: nothing
+    """The first code cell of every notebook: sets Colab up, does nothing elsewhere.
+
+    Its first line, ``# @title ...``, is what Colab shows of a form cell (`COLLAPSED_METADATA`).
+    """
+    return f'''# @title extra code – on Colab: fetch the course, install it and its requirements; elsewhere: nothing
 import sys
 
 REPOSITORY = "{REPOSITORY}"  # written by scripts/notebook_kit.py
@@ -89,6 +95,9 @@ if "google.colab" in sys.modules:
 
 
 COLAB_FIRST_LINE = colab_cell_source().splitlines()[0]
+#: Cell metadata that shows the Colab cell collapsed: JupyterLab hides the source of a cell with
+#: ``jupyter.source_hidden``; Colab shows a ``cellView: form`` cell as its ``# @title`` line only.
+COLLAPSED_METADATA = {"jupyter": {"source_hidden": True}, "cellView": "form"}
 
 
 def colab_url(notebook: pathlib.Path) -> str:
@@ -220,6 +229,19 @@ def _tagged(cell, tag: str):
     return cell
 
 
+def _collapsed(cell):
+    """``cell`` with `COLLAPSED_METADATA` set (other metadata kept)."""
+    cell.metadata["jupyter"] = {**cell.metadata.get("jupyter", {}), **COLLAPSED_METADATA["jupyter"]}
+    cell.metadata["cellView"] = COLLAPSED_METADATA["cellView"]
+    return cell
+
+
+def is_collapsed(cell) -> bool:
+    """Whether JupyterLab and Colab both show ``cell`` collapsed."""
+    return (cell.metadata.get("jupyter", {}).get("source_hidden") is True
+            and cell.metadata.get("cellView") == COLLAPSED_METADATA["cellView"])
+
+
 def _new_cell(cell_type: str, source: str, tag: str):
     cell = nbformat.v4.new_code_cell(source) if cell_type == "code" else nbformat.v4.new_markdown_cell(source)
     return _tagged(cell, tag)
@@ -257,7 +279,7 @@ def build_chapter(chapter_nb, chapter: pathlib.Path, solution_nb=None):
     body = [cell for cell in cells[1:] if not (_has(cell, TAG_COLAB) or _has(cell, TAG_EXERCISES))]
     old_colab = [cell for cell in cells if _has(cell, TAG_COLAB)]
     old_exercises = [cell for cell in cells if _has(cell, TAG_EXERCISES)]
-    colab = _keep_or_new(old_colab, "code", colab_cell_source(), TAG_COLAB)
+    colab = _collapsed(_keep_or_new(old_colab, "code", colab_cell_source(), TAG_COLAB))
     exercise_cells = []
     if solution_nb is not None:
         number = chapter_number(chapter)
@@ -290,7 +312,7 @@ def build_solution(solution_nb, chapter_nb, chapter: pathlib.Path):
     chapter_setup = _setup_cell(chapter_nb, chapter)
     solution_nb.cells = [
         _keep_or_new(old, "markdown", solution_title(chapter_nb.cells[0].source, chapter, path), TAG_GENERATED),
-        _keep_or_new(old, "code", colab_cell_source(), TAG_COLAB),
+        _collapsed(_keep_or_new(old, "code", colab_cell_source(), TAG_COLAB)),
         _keep_or_new(old, "code", solution_setup(chapter_setup.source), TAG_GENERATED),
         *authored,
         _keep_or_new(old, "code", require_all_source(number), TAG_GENERATED),

@@ -3,6 +3,8 @@
 import importlib.util
 import os
 import pathlib
+import re
+import shutil
 import subprocess
 import sys
 import types
@@ -88,3 +90,37 @@ def test_every_notebook_has_the_badge_and_starts_with_the_colab_cell(path):
     assert first_code.cell_type == "code" and first_code.source == kit.colab_cell_source(), (
         f"{path.name}: the second cell is not the current Colab cell: run python scripts/notebook_kit.py apply")
     assert sum(cell.source == kit.colab_cell_source() for cell in notebook.cells) == 1
+    assert kit.is_collapsed(first_code), (
+        f"{path.name}: the Colab cell is not collapsed: run python scripts/notebook_kit.py apply")
+
+
+def test_the_colab_cell_is_a_form_with_a_title():
+    # Colab shows a form cell ("cellView": "form") as the text after "# @title" on its first line
+    assert re.fullmatch(r"# @title \S.*", kit.colab_cell_source().splitlines()[0])
+
+
+def test_apply_collapses_the_colab_cell_and_check_notices_when_it_is_not(tmp_path, monkeypatch):
+    chapter = kit.chapters()[0]
+    (tmp_path / "notebooks" / "solutions").mkdir(parents=True)
+    copy = tmp_path / "notebooks" / chapter.name
+    shutil.copy(chapter, copy)
+    shutil.copy(kit.solution_path(chapter), tmp_path / "notebooks" / "solutions" / chapter.name)
+    monkeypatch.setattr(kit, "ROOT", tmp_path)
+    monkeypatch.setattr(kit, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(kit, "SOLUTIONS", tmp_path / "notebooks" / "solutions")
+
+    kit.apply([str(copy)])
+    for path in (copy, kit.solution_path(copy)):
+        colab = nbformat.read(path, as_version=4).cells[1]
+        assert colab.source == kit.colab_cell_source()
+        assert colab.metadata["jupyter"]["source_hidden"] is True and colab.metadata["cellView"] == "form"
+        assert kit.TAG_COLAB in colab.metadata["tags"]
+    assert kit.out_of_date([str(copy)]) == []
+
+    notebook = nbformat.read(copy, as_version=4)
+    del notebook.cells[1].metadata["cellView"]  # shown open on Colab
+    nbformat.write(notebook, copy)
+    assert kit.out_of_date([str(copy)]) == [
+        f"notebooks/{copy.name} is out of date: run python scripts/notebook_kit.py apply"]
+    assert kit.apply([str(copy)]) == [copy]
+    assert kit.out_of_date([str(copy)]) == []
