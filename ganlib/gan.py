@@ -8,6 +8,8 @@ Explained in chapter 03; the options for fixing a game that goes wrong in chapte
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -18,8 +20,8 @@ from ganlib import losses
 UPDATE_ORDERS = ("sequential", "simultaneous")
 #: Where ``save_weights`` keeps the state of the noise generator (chapter 11).
 _SEED_STATE_KEY = "seed_generator_state"
-#: The key under which a training step reports its batch's count of non-finite real values (chapter 04).
-NON_FINITE_LOG = "non_finite_real_values"
+#: What the input pipeline's check of the real samples says when a batch holds NaN or inf (chapter 04).
+_NON_FINITE_MESSAGE = "ganlib: non-finite real values in a batch, count"
 
 
 def _shape_text(shape) -> str:
@@ -263,54 +265,17 @@ class GAN(keras.Model):
         return (data[0] if isinstance(data, (tuple, list)) else data), None
 
     def train_step(self, data):
-        """One step of the game, skipped when the real batch holds a non-finite value (chapter 03).
-
-        The count of non-finite values goes out with the metrics, and the check that
-        ``GAN.fit`` adds raises a ValueError that names the batch (chapter 04).
-        """
+        """One step of the game on a batch of real samples (chapter 03): see `_play`."""
         real, real_labels = self._unpack_data(data)
         _check_batch_shape(real.shape, self.sample_shape)
         real = tf.cast(real, tf.float32)
         if self.pack > 1 and real.shape[0] is not None and real.shape[0] % self.pack:
             raise ValueError(f"with pack={self.pack} the batch size must be a multiple of it; got {real.shape[0]}")
-        non_finite = self._count_non_finite(real)
-        self._play_unless(non_finite > 0, real, real_labels)
-        return self._reported_metrics(non_finite)
-
-    def _count_non_finite(self, real):
-        """NaN and inf values in the real batch, summed over the replicas (chapters 04 and 11).
-
-        One cheap reduction per step; as a float32 so that it travels like the metrics (exact up
-        to 2**24 values per batch).
-        """
-        count = tf.reduce_sum(tf.cast(tf.logical_not(tf.math.is_finite(real)), tf.float32))
-        context = tf.distribute.get_replica_context()
-        if context is not None and context.num_replicas_in_sync > 1:
-            count = context.all_reduce("SUM", count)
-        return count
-
-    def _play_unless(self, skip, real, real_labels):
-        """Play one step of the game (`_play`) unless ``skip``: then no weight, optimizer, noise or tracker moves.
-
-        Under a ``tf.distribute`` strategy (chapter 11) the optimizers synchronize the replicas
-        (``merge_call``), which TensorFlow refuses inside a ``tf.cond`` of one replica; so there the
-        condition is evaluated once for all replicas, in the cross-replica context, the way
-        Keras's LossScaleOptimizer skips a step. ``skip`` is the same on every replica (the count
-        is summed over them), so all replicas take the same branch.
-        """
-        if not tf.distribute.has_strategy():
-            tf.cond(skip, lambda: None, lambda: self._play(real, real_labels))
-            return
-
-        def decide_for_all_replicas(strategy, skip, real, real_labels):
-            skip = strategy.experimental_local_results(skip)[0]
-            tf.cond(
-                skip,
-                lambda: None,
-                lambda: strategy.extended.call_for_each_replica(self._play, args=(real, real_labels)),
-            )
-
-        tf.distribute.get_replica_context().merge_call(decide_for_all_replicas, args=(skip, real, real_labels))
+        # Nothing moves (weights, optimizers, noise) before the batch is there: a batch that fails the
+        # input pipeline's check (`refuse_non_finite`) stops the step before any update.
+        with tf.control_dependencies([real]):
+            self._play(real, real_labels)
+        return self._reported_metrics()
 
     def _play(self, real, real_labels):
         """One step of the game on a batch of real samples: both players' updates and the trackers (chapter 03)."""
@@ -358,51 +323,55 @@ class GAN(keras.Model):
         self.d_real_tracker.update_state(self._expert_probability_or_score(tf.reshape(real_logits, [-1])))
         self.d_fake_tracker.update_state(self._expert_probability_or_score(tf.reshape(fake_logits, [-1])))
 
-    def _reported_metrics(self, non_finite):
+    def _reported_metrics(self):
         """The trackers' running means over the global batch, the same value on every replica (chapter 11).
 
         Inside a replica each tracker holds only that replica's share, so with N replicas the
         totals and counts are summed over the replicas first; ``fit()`` then averages N equal
         values. Across several workers (MultiWorkerMirroredStrategy) Keras averages with
         ``strategy.reduce("MEAN", value, axis=0)``, which fails on a scalar, so there each value
-        goes out with shape (1,) and comes back from that average as a scalar. The batch's count
-        of non-finite real values (already summed over the replicas) goes out under
-        ``NON_FINITE_LOG`` for the check that ``GAN.fit`` adds.
+        goes out with shape (1,) and comes back from that average as a scalar.
         """
         context = tf.distribute.get_replica_context()
         if context is None or context.num_replicas_in_sync == 1:
-            return {**{metric.name: metric.result() for metric in self.metrics}, NON_FINITE_LOG: non_finite}
+            return {metric.name: metric.result() for metric in self.metrics}
         # tf.identity reads this replica's value (all_reduce refuses the variables themselves)
         totals = context.all_reduce("SUM", [tf.identity(metric.total) for metric in self.metrics])
         counts = context.all_reduce("SUM", [tf.identity(metric.count) for metric in self.metrics])
         shape = [1] if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy) else []
-        reported = {metric.name: tf.reshape(tf.math.divide_no_nan(total, count), shape)
-                    for metric, total, count in zip(self.metrics, totals, counts)}
-        return {**reported, NON_FINITE_LOG: tf.reshape(non_finite, shape)}
+        return {metric.name: tf.reshape(tf.math.divide_no_nan(total, count), shape)
+                for metric, total, count in zip(self.metrics, totals, counts)}
 
     # ------------------------------------------------------------- checks around fit()
     def fit(self, x=None, y=None, **kwargs):
         """Train on real samples: a ``tf.data.Dataset`` of batches or an array of samples.
 
-        The first batch is checked before training starts: shape against the forger's output,
-        a float dtype, not empty, finite, and images in [-1, 1] (raw 0-255 images get a hint to
-        scale). Every later batch is checked for NaN and inf inside the training step: a batch
-        that has any is not trained on, and ``fit`` stops with a ValueError that names the batch
-        (chapter 04), so the weights stay those after the last good batch.
+        The first batch (or the whole array) is checked before training starts: shape against the
+        forger's output, a float dtype, not empty, finite, and images in [-1, 1] (raw 0-255 images
+        get a hint to scale). A dataset's later batches are checked for NaN and inf as the input
+        pipeline delivers them, outside the training step (so XLA compiles the step as it is): at
+        the first such batch ``fit`` stops with a ValueError that names it (chapter 04), before
+        that batch changes any weight.
         """
         check_real_data(x, self.sample_shape, labels=y, num_classes=self.num_classes)
-        if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)  # a dataset shuffles itself (ganlib.data.make_dataset)
-        if self.steps_per_execution != 1:
-            raise ValueError(
-                "GAN.fit checks every batch for non-finite values and needs steps_per_execution=1 "
-                f"(the check sees the last batch of each execution only); got {self.steps_per_execution}"
-            )
         callbacks = kwargs.pop("callbacks", None)
         if callbacks is not None and not isinstance(callbacks, (list, tuple)):
             raise ValueError(f"callbacks must be a list of keras.callbacks.Callback; got {type(callbacks).__name__}")
-        # first in the list, so that it takes the count out of the logs before History and the progress bar
-        return super().fit(x, y, callbacks=[RefuseNonFiniteRealSamples(), *(callbacks or [])], **kwargs)
+        if not isinstance(x, tf.data.Dataset):
+            return super().fit(x, y, callbacks=callbacks, **kwargs)
+        kwargs.setdefault("shuffle", False)  # a dataset shuffles itself (ganlib.data.make_dataset)
+        position = _BatchPosition()
+        try:
+            return super().fit(refuse_non_finite(x), y, callbacks=[*(callbacks or []), position], **kwargs)
+        except tf.errors.InvalidArgumentError as error:
+            count = re.search(re.escape(_NON_FINITE_MESSAGE) + r"\]\s*\[(\d+)\]", error.message or "")
+            if count is None:
+                raise
+            raise ValueError(
+                f"real samples must be finite numbers: {position.describe()} has {count.group(1)} non-finite "
+                "values (NaN or inf). Training stopped before that batch changed any weight; find where the "
+                "data pipeline makes them (a division by zero, a log of 0, a corrupt file)."
+            ) from None
 
     # ------------------------------------------------------------------------ sampling
     def generate(self, num_samples: int, seed: int | None = None, batch_size: int = 1024, labels=None) -> np.ndarray:
@@ -482,33 +451,46 @@ class GAN(keras.Model):
 
 
 # ---------------------------------------------------------------------------- checks
-class RefuseNonFiniteRealSamples(keras.callbacks.Callback):
-    """Stop ``fit`` with a ValueError at the first batch of real samples that holds NaN or inf (chapter 04).
+def refuse_non_finite(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """The dataset, with each batch's real samples checked for NaN and inf as it is delivered (chapter 04).
 
-    The training step has already skipped that batch (no weight moved), and reported its count
-    of non-finite values under ``NON_FINITE_LOG`` in the step's logs, which Keras turns into
-    Python numbers after every step anyway; this callback reads that number and takes it out
-    of the logs, so that History, the progress bar and TensorBoard show the four metrics only.
-    ``GAN.fit`` puts it first among the callbacks.
+    The samples are the element itself or, for ``(samples, labels)`` pairs, its first part. A
+    batch with any non-finite value fails with a ``tf.errors.InvalidArgumentError`` whose message
+    holds the count; `GAN.fit` turns it into a ValueError that names the batch. The check runs in
+    the input pipeline, so the training step (and XLA's compilation of it) stays as it is.
     """
+
+    def check(*element):
+        count = tf.reduce_sum(tf.cast(tf.logical_not(tf.math.is_finite(element[0])), tf.int64))
+        with tf.control_dependencies([tf.debugging.Assert(tf.equal(count, 0), [_NON_FINITE_MESSAGE, count])]):
+            checked = tuple(tf.identity(part) for part in element)
+        return checked if len(checked) > 1 else checked[0]
+
+    return dataset.map(check)
+
+
+class _BatchPosition(keras.callbacks.Callback):
+    """Where ``fit`` is: the epoch, and the batch whose step comes next (for `GAN.fit`'s error message).
+
+    With ``steps_per_execution`` > 1 one call runs several steps and the callbacks hear of the
+    first only; the forger's optimizer, which counts the steps taken, tells how many of them ran.
+    """
+
+    epoch, batch, steps_before = 0, 0, 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
-    def on_train_batch_end(self, batch, logs=None):
-        count = (logs or {}).pop(NON_FINITE_LOG, 0.0)
-        if count:
-            raise ValueError(
-                f"real samples must be finite numbers: batch {batch} of epoch {self.epoch} has {int(count)} "
-                "non-finite values (NaN or inf). Training stopped before that batch changed any weight; "
-                "find where the data pipeline makes them (a division by zero, a log of 0, a corrupt file)."
-            )
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batch = batch
+        if self.model.steps_per_execution > 1:
+            self.steps_before = int(self.model.g_optimizer.iterations.numpy())
 
-    def on_epoch_end(self, epoch, logs=None):
-        (logs or {}).pop(NON_FINITE_LOG, None)
-
-    def on_train_end(self, logs=None):
-        (logs or {}).pop(NON_FINITE_LOG, None)
+    def describe(self) -> str:
+        batch = self.batch
+        if self.model.steps_per_execution > 1:
+            batch += int(self.model.g_optimizer.iterations.numpy()) - self.steps_before
+        return f"batch {batch} of epoch {self.epoch}"
 
 
 def _with_loss_scaling(optimizer, model):

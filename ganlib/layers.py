@@ -1,4 +1,4 @@
-"""Layers the course's builders need beyond Keras' own (chapter 11: speed on a CPU).
+"""Layers the course's builders need beyond Keras' own (chapter 11: speed on a CPU; clean logs).
 
 `FusedBatchNormalization` is `keras.layers.BatchNormalization` with the same weights, settings
 and results, whose training step runs TensorFlow's fused kernel instead of Keras 3's dozen
@@ -6,6 +6,10 @@ small operations. On the course's 2-core CPU, Keras' batch normalization took ab
 the DCGAN forger's bfloat16 forward and backward pass (5.6 of 16 ms); the fused kernel took
 2.4 ms, and the chapter-04 game trained about a fifth faster in bfloat16 (README, "Speed and
 quality"; ``benchmarks/throughput.py``). Explained in chapter 11.
+
+`LeakyReLU` is `keras.layers.LeakyReLU` computed as ``maximum(x, slope * x)``: the same numbers,
+without the error line TensorFlow's graph optimizer prints when it tries to fuse a convolution,
+its bias and a LeakyReLU whose gradient still needs the bias's output (chapter 04's expert).
 """
 
 from __future__ import annotations
@@ -62,3 +66,24 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         if rank == 2:
             outputs = tf.reshape(outputs, tf.shape(inputs))
         return tf.cast(outputs, self.compute_dtype)
+
+
+@keras.saving.register_keras_serializable(package="ganlib")
+class LeakyReLU(keras.layers.LeakyReLU):
+    """``keras.layers.LeakyReLU`` computed as ``maximum(x, negative_slope * x)`` (chapters 01, 04 and 10).
+
+    For a slope in [0, 1] that is the same function, value for value, and the same gradient away
+    from 0. TensorFlow's graph optimizer (its "remapper") tries to fuse a convolution, its bias
+    and the ``LeakyRelu`` operation into one kernel, fails in a training step because the
+    gradient still needs the bias's output, and writes an ``E``-level "remapper failed" line to
+    the notebook each time a step is traced; without the ``LeakyRelu`` operation it has nothing
+    to fuse. The DCGAN experts of `ganlib.models` use it.
+    """
+
+    def __init__(self, negative_slope: float = 0.3, **kwargs):
+        if not 0.0 <= negative_slope <= 1.0:
+            raise ValueError(f"negative_slope must be in [0, 1] for maximum(x, slope * x); got {negative_slope!r}")
+        super().__init__(negative_slope=negative_slope, **kwargs)
+
+    def call(self, inputs):
+        return keras.ops.maximum(inputs, self.negative_slope * inputs)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from ganlib.layers import FusedBatchNormalization
+from ganlib.layers import FusedBatchNormalization, LeakyReLU
 
 
 def _check_positive(**values) -> None:
@@ -126,9 +126,9 @@ def _expert_features(images, width: int, dropout: float, spectral_normalization:
         return layers.SpectralNormalization(layer) if spectral_normalization else layer
 
     hidden = conv(2 * width)(images)
-    hidden = layers.LeakyReLU(0.2)(hidden)
+    hidden = LeakyReLU(0.2)(hidden)  # ganlib's: the same function, no "remapper failed" log line
     hidden = conv(4 * width)(hidden)
-    hidden = layers.LeakyReLU(0.2)(hidden)
+    hidden = LeakyReLU(0.2)(hidden)
     features = layers.Flatten()(hidden)
     return layers.Dropout(dropout)(features) if dropout else features
 

@@ -12,7 +12,8 @@ Without paths, every chapter ``notebooks/NN_*.ipynb`` is handled. For each chapt
 2. if ``notebooks/solutions/NN_name.ipynb`` exists, rebuilds that solution notebook's generated cells
    (title, Colab cell, the chapter's setup cell, and a last cell that requires every exercise to pass),
    then rebuilds the chapter's exercise section, at the end of the chapter, from the solution's
-   exercise cells, with every solution region replaced by its gap.
+   exercise cells, with every solution region replaced by its gap. An exercise cell may not hold a
+   level-1 heading (``# ...``): in the chapter it would read as a second title, so the kit refuses it.
 
 A solution region, in a code cell of a solution notebook::
 
@@ -58,11 +59,13 @@ BADGE_MARK = "colab-badge.svg"
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION(?::\s?(?P<gap>.*))?$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 CHECK_CALL = re.compile(r"exercises\.check\(\s*[\"'](?P<id>\d\d\.\d+)[\"']")
+TOP_HEADING = re.compile(r"^# \S")  # a level-1 markdown heading: only a notebook's title has one
 MIN_EXERCISES, MAX_EXERCISES = 2, 4
 
 
 class KitError(ValueError):
-    """A notebook breaks one of the kit's rules (unbalanced markers, a gap without `...`, too few exercises)."""
+    """A notebook breaks one of the kit's rules (unbalanced markers, a gap without `...`, too few exercises,
+    a level-1 heading in an exercise cell)."""
 
 
 # --------------------------------------------------------------------------- generated text
@@ -209,6 +212,17 @@ def starter_source(source: str, where: str = "a cell") -> str:
     return "\n".join(out)
 
 
+def top_level_headings(markdown: str) -> list[str]:
+    """The level-1 headings (``# ...`` lines) of a markdown cell, outside fenced code blocks."""
+    headings, fenced = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and TOP_HEADING.match(line):
+            headings.append(line)
+    return headings
+
+
 def solution_regions(source: str) -> int:
     return sum(1 for line in source.splitlines() if BEGIN.match(line))
 
@@ -287,6 +301,10 @@ def build_chapter(chapter_nb, chapter: pathlib.Path, solution_nb=None):
         sources = [("markdown", exercises_intro(chapter))]
         for index, cell in enumerate(authored):
             where = f"solutions/{chapter.name}, exercise cell {index + 1}"
+            headings = top_level_headings(cell.source) if cell.cell_type == "markdown" else []
+            if headings:  # it would land in the chapter's exercise section as a second title
+                raise KitError(f"{where}: expected headings of level 2 or deeper (`## ...`), since the kit writes "
+                               f"the only level-1 heading, the title; got {headings[0]!r}")
             sources.append((cell.cell_type, starter_source(cell.source, where) if cell.cell_type == "code"
                             else cell.source))
         sources.append(("code", progress_source(number)))

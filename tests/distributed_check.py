@@ -7,6 +7,7 @@ split into logical devices before TensorFlow sets up its devices, once per proce
     python tests/distributed_check.py --all
     python tests/distributed_check.py --per-replica-mean non_saturating   # the classic bug, on purpose
     python tests/distributed_check.py conditional@adam                    # with Adam instead of SGD
+    python tests/distributed_check.py --non-finite                        # a NaN in batch 2 of 4, on 2 replicas
 
 For each variant: build the players once, copy their weights into a one-replica and a
 two-replica ``MirroredStrategy`` (logical devices CPU:0 and CPU:1), train both for a few
@@ -151,6 +152,39 @@ def compare(name, steps=STEPS, optimizer="sgd"):
     }
 
 
+def non_finite_stop(order="simultaneous", bad_batch=2, num_batches=4):
+    """On 2 replicas: fit on data with one NaN in batch ``bad_batch``, and the same fit on the good batches only.
+
+    Reports the error message and how far the weights after the stop are from the good-batches run
+    (0 when the bad batch changed nothing). The simultaneous order, whose forger update does not
+    depend on the real batch, is the one that would move without the step's control dependency.
+    """
+    samples, _ = real_data("points", num_batches)
+    spoiled = samples.copy()
+    spoiled[bad_batch * GLOBAL_BATCH + 3, 1] = np.nan
+    ganlib.runtime.set_seed(0)
+    generator, discriminator = toy_players()
+    initial = (generator.get_weights(), discriminator.get_weights())
+    weights, message = {}, None
+    for name, data in (("good batches only", samples[: bad_batch * GLOBAL_BATCH]), ("with the bad batch", spoiled)):
+        with strategy_over(("/cpu:0", "/cpu:1")).scope():
+            generator, discriminator = toy_players()
+            generator.set_weights(initial[0])
+            discriminator.set_weights(initial[1])
+            gan = ganlib.GAN(generator, discriminator, seed=0, update_order=order)
+            gan.compile(d_optimizer=make_optimizer("sgd"), g_optimizer=make_optimizer("sgd"))
+        try:
+            gan.fit(tf.data.Dataset.from_tensor_slices(data).batch(GLOBAL_BATCH), epochs=1, verbose=0)
+        except ValueError as error:
+            message = str(error)
+        weights[name] = [np.asarray(w) for w in generator.get_weights() + discriminator.get_weights()]
+    difference = max(float(np.max(np.abs(a - b)))
+                     for a, b in zip(weights["good batches only"], weights["with the bad batch"]))
+    return {"order": order, "message": message, "weight_difference": difference,
+            "weights_moved": max(float(np.max(np.abs(w - w0))) for w, w0 in
+                                 zip(weights["good batches only"], initial[0] + initial[1]))}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variants", nargs="*", help=f"some of {sorted(VARIANTS)}, each optionally with @adam or @sgd")
@@ -158,7 +192,12 @@ def main(argv=None):
     parser.add_argument("--optimizer", default="sgd", choices=("sgd", "adam"))
     parser.add_argument("--per-replica-mean", action="store_true",
                         help="average each replica's losses over its own half batch (the classic bug)")
+    parser.add_argument("--non-finite", action="store_true", help="the stop at a batch with a NaN, on 2 replicas")
     arguments = parser.parse_args(argv)
+    if arguments.non_finite:
+        results = [non_finite_stop(order) for order in ("sequential", "simultaneous")]
+        print(json.dumps({"replicas": len(tf.config.list_logical_devices("CPU")), "non_finite": results}))
+        return
     names = list(VARIANTS) if arguments.all else arguments.variants
     unknown = sorted({name.split("@")[0] for name in names} - set(VARIANTS))
     if unknown or not names:

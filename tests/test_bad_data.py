@@ -12,12 +12,13 @@ BATCH_SIZE = 16
 BAD_BATCH = 3
 
 
-def toy_gan(seed=0, **options):
+def toy_gan(seed=0, compile_options=None, **options):
     ganlib.runtime.set_seed(seed)
     generator = models.mlp_generator(latent_dim=4, output_dim=2, width=16, depth=2)
     discriminator = models.mlp_discriminator(input_dim=2, width=16, depth=2)
     gan = ganlib.GAN(generator, discriminator, seed=seed, **options)
-    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2))
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2),
+                **(compile_options or {}))
     return gan
 
 
@@ -79,6 +80,29 @@ def test_a_non_finite_value_stops_fit_at_its_batch_before_any_weight_moves(bad_v
     assert any(not np.array_equal(old, new) for old, new in zip(before, after)), "the good batches must train"
     assert all(np.isfinite(weight).all() for weight in after)
     assert_same_weights(after, players_weights(reference))
+
+
+def test_under_xla_the_check_stays_outside_the_compiled_step_and_still_stops_fit():
+    samples = ring_points()
+    reference = toy_gan(compile_options={"jit_compile": True})
+    reference.fit(batches(samples[: BAD_BATCH * BATCH_SIZE]), epochs=1, verbose=0)
+    gan = toy_gan(compile_options={"jit_compile": True})
+    with pytest.raises(ValueError, match=rf"batch {BAD_BATCH} of epoch 0 has 1 non-finite values"):
+        gan.fit(batches(spoil(samples, np.nan)), epochs=1, verbose=0)
+    assert_same_weights(players_weights(gan), players_weights(reference))
+    step = tf.function(gan.train_step, jit_compile=True).get_concrete_function(tf.TensorSpec((BATCH_SIZE, 2)))
+    operations = {operation.type for operation in step.graph.get_operations()}
+    assert not operations & {"If", "StatelessIf"}, "the compiled step must hold no condition"
+
+
+def test_several_steps_per_execution_stop_at_the_bad_batch_too():
+    samples = ring_points()
+    reference = toy_gan()
+    reference.fit(batches(samples[: BAD_BATCH * BATCH_SIZE]), epochs=1, verbose=0)
+    gan = toy_gan(compile_options={"steps_per_execution": 2})  # batch 3 is the second of an execution
+    with pytest.raises(ValueError, match=rf"batch {BAD_BATCH} of epoch 0 has 1 non-finite values"):
+        gan.fit(batches(spoil(samples, np.inf)), epochs=1, verbose=0)
+    assert_same_weights(players_weights(gan), players_weights(reference))
 
 
 def test_the_count_and_the_epoch_are_reported():

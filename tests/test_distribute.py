@@ -64,6 +64,20 @@ def test_the_comparison_catches_losses_averaged_per_replica():
     assert results["non_saturating@adam"]["weight_difference"] > 2 * TOLERANCE
 
 
+def test_a_batch_with_a_nan_stops_two_replicas_before_it_changes_a_weight():
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
+    environment.pop("TF_CONFIG", None)
+    completed = subprocess.run([sys.executable, str(HELPER), "--non-finite"], env=environment,
+                               capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["replicas"] == 2
+    for result in report["non_finite"]:
+        assert result["message"] and "batch 2 of epoch 0 has 1 non-finite values" in result["message"], result
+        assert result["weights_moved"] > 1e-3, result  # the good batches trained
+        assert result["weight_difference"] == 0.0, result  # and the bad one changed nothing
+
+
 def test_split_cpu_after_tensorflow_started_raises_a_clear_error():
     tf.constant(0.0)  # make sure TensorFlow has set up its devices in this process
     current = len(tf.config.list_logical_devices("CPU"))

@@ -87,3 +87,39 @@ def test_unsupported_options_are_refused(options, message):
 def test_inputs_of_rank_3_are_refused():
     with pytest.raises(ValueError, match=r"rank 2 or 4; got shape \(2, 3, 4\)"):
         FusedBatchNormalization().build((2, 3, 4))
+
+
+# ------------------------------------------------------------------ LeakyReLU (chapters 01, 04 and 10)
+def test_leaky_relu_gives_keras_values_and_gradients_without_a_leaky_relu_operation():
+    from ganlib.layers import LeakyReLU
+
+    inputs = tf.constant(np.random.default_rng(2).normal(size=(64, 7, 7, 3)).astype(np.float32))
+    results = []
+    for layer in (keras.layers.LeakyReLU(0.2), LeakyReLU(0.2)):
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            loss = tf.reduce_sum(tf.sin(layer(inputs)))
+        results.append((layer(inputs), tape.gradient(loss, inputs)))
+    for expected, got in zip(*results):
+        np.testing.assert_array_equal(got, expected)
+    graph = tf.function(LeakyReLU(0.2).call).get_concrete_function(tf.TensorSpec((None, 4))).graph
+    operations = {operation.type for operation in graph.get_operations()}
+    assert "LeakyRelu" not in operations and "Maximum" in operations, operations
+
+
+def test_leaky_relu_refuses_a_slope_maximum_cannot_compute():
+    from ganlib.layers import LeakyReLU
+
+    with pytest.raises(ValueError, match=r"negative_slope must be in \[0, 1\].*got 1.5"):
+        LeakyReLU(1.5)
+
+
+def test_the_dcgan_experts_use_it_and_save_and_reload(tmp_path):
+    from ganlib.layers import LeakyReLU
+
+    expert = models.dcgan_discriminator(width=4)
+    assert sum(isinstance(layer, LeakyReLU) for layer in expert.layers) == 2
+    images = np.random.default_rng(3).uniform(-1, 1, size=(5, 28, 28, 1)).astype(np.float32)
+    expert.save(tmp_path / "expert.keras")
+    reloaded = keras.models.load_model(tmp_path / "expert.keras")
+    np.testing.assert_allclose(reloaded.predict(images, verbose=0), expert.predict(images, verbose=0), rtol=1e-6)

@@ -144,6 +144,25 @@ def test_rules_for_solution_notebooks(tmp_path, monkeypatch):
     assert "has no `# BEGIN SOLUTION` region" in kit.out_of_date()[0]
 
 
+def test_a_top_level_heading_in_an_exercise_cell_is_refused(tmp_path, monkeypatch):
+    """A `# ...` heading among the exercise cells would read as a second title in the chapter (issue 16)."""
+    chapter = _small_course(tmp_path, monkeypatch)
+    path = kit.SOLUTIONS / chapter.name
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.insert(1, nbformat.v4.new_markdown_cell("# Solutions · 42 · A chapter"))
+    nbformat.write(notebook, path)
+    problems = kit.out_of_date()
+    assert len(problems) == 1 and "expected headings of level 2 or deeper" in problems[0], problems
+    assert "got '# Solutions · 42 · A chapter'" in problems[0]
+    with pytest.raises(kit.KitError, match="level 2 or deeper"):
+        kit.apply()
+    assert "Solutions" not in nbformat.read(chapter, as_version=4).cells[-1].source  # nothing written
+    notebook.cells[1].source = "## Solutions\n\n```python\n# a comment in code is no heading\n```"
+    nbformat.write(notebook, path)
+    kit.apply()  # a `##` heading, and a `#` comment inside a code fence, pass
+    assert kit.out_of_date() == []
+
+
 def test_a_chapter_without_solutions_gets_badge_and_colab_cell_only(tmp_path, monkeypatch):
     chapter = _small_course(tmp_path, monkeypatch)
     shutil.rmtree(kit.SOLUTIONS)
