@@ -156,8 +156,9 @@ def non_finite_stop(order="simultaneous", bad_batch=2, num_batches=4):
     """On 2 replicas: fit on data with one NaN in batch ``bad_batch``, and the same fit on the good batches only.
 
     Reports the error message and how far the weights after the stop are from the good-batches run
-    (0 when the bad batch changed nothing). The simultaneous order, whose forger update does not
-    depend on the real batch, is the one that would move without the step's control dependency.
+    (0 when the bad batch changed nothing). On 2 replicas the distributed input fails before the
+    replicated step starts; on one device the step's control dependency on its batch is what keeps
+    the simultaneous order's forger still (tests/test_bad_data.py).
     """
     samples, _ = real_data("points", num_batches)
     spoiled = samples.copy()

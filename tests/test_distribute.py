@@ -24,7 +24,8 @@ EQUAL_VARIANTS = [
 ]
 
 
-def run_helper(*arguments, timeout=600):
+def helper_report(*arguments, timeout=600) -> dict:
+    """The JSON report of tests/distributed_check.py run with ``arguments`` on 2 logical CPU devices."""
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
     environment.pop("TF_CONFIG", None)
     completed = subprocess.run([sys.executable, str(HELPER), *arguments], env=environment,
@@ -32,6 +33,11 @@ def run_helper(*arguments, timeout=600):
     assert completed.returncode == 0, completed.stderr[-3000:]
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["replicas"] == 2
+    return report
+
+
+def run_helper(*arguments, timeout=600):
+    report = helper_report(*arguments, timeout=timeout)
     return {result["variant"] + "@" + result["optimizer"]: result for result in report["results"]}
 
 
@@ -65,14 +71,7 @@ def test_the_comparison_catches_losses_averaged_per_replica():
 
 
 def test_a_batch_with_a_nan_stops_two_replicas_before_it_changes_a_weight():
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
-    environment.pop("TF_CONFIG", None)
-    completed = subprocess.run([sys.executable, str(HELPER), "--non-finite"], env=environment,
-                               capture_output=True, text=True, timeout=600)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
-    assert report["replicas"] == 2
-    for result in report["non_finite"]:
+    for result in helper_report("--non-finite")["non_finite"]:
         assert result["message"] and "batch 2 of epoch 0 has 1 non-finite values" in result["message"], result
         assert result["weights_moved"] > 1e-3, result  # the good batches trained
         assert result["weight_difference"] == 0.0, result  # and the bad one changed nothing
