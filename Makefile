@@ -41,7 +41,7 @@ lint: venv
 #   1. the unit tests, and every solution in fast mode under nbval;
 #   2. every chapter in fast mode through tests/test_native_logs.py, the way JupyterLab runs it, which
 #      fails on an error in any cell and on stray native log lines.
-# --nbval-lax compares only the outputs of cells marked NBVAL_CHECK_OUTPUT (training output varies with
+# --nbval-lax compares only the outputs of cells tagged nbval-check-output (training output varies with
 # the CPU). timeout sends SIGINT first, so pytest still prints which test (which cell) was running.
 FAST_PYTEST = GANLIB_FAST=1 timeout --signal=INT --kill-after=60 $(FAST_RUN_TIMEOUT) $(BIN)/python -m pytest \
 	-p no:cacheprovider --durations=10

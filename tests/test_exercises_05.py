@@ -31,17 +31,19 @@ def _f_prime(t):
     return 1.0 / (1.0 + np.exp(t))
 
 
-def _dirac(alternating_rule=None, forger_sign=-1.0, expert_sign=1.0, forger_first=False, f_prime=_f_prime):
-    """A Dirac GAN step with one mistake in it."""
-    def step(theta, psi, learning_rate, alternating):
-        alternating = alternating if alternating_rule is None else alternating_rule
-        if forger_first:
-            new_theta = theta + forger_sign * learning_rate * f_prime(psi * theta) * psi
-            return new_theta, psi + expert_sign * learning_rate * f_prime(psi * new_theta) * new_theta
-        new_psi = psi + expert_sign * learning_rate * f_prime(psi * theta) * theta
+def _penalized(penalty=-1.0, on_forger=False, alternating=False, f_prime=_f_prime):
+    """A simultaneous Dirac GAN step with the R1 penalty and one mistake in it."""
+    def step(theta, psi, learning_rate, gamma):
+        expert_term = 0.0 if on_forger else penalty * gamma * psi
+        new_psi = psi + learning_rate * (f_prime(psi * theta) * theta + expert_term)
         forger_psi = new_psi if alternating else psi
-        return theta + forger_sign * learning_rate * f_prime(forger_psi * theta) * forger_psi, new_psi
+        forger_term = gamma * theta if on_forger else 0.0
+        return theta - learning_rate * (f_prime(forger_psi * theta) * forger_psi + forger_term), new_psi
     return step
+
+
+def _dirac_game_far_when_changed(learning_rate):
+    return 2.0 if learning_rate == 0.2 else 6.0
 
 
 WRONG = {
@@ -57,15 +59,22 @@ WRONG = {
              (lambda logits: (-1 / (1 - _sigmoid(logits)), -1 / _sigmoid(logits)), "with respect to D"),
              (lambda logits: (-_sigmoid(logits), -_sigmoid(logits)), "both are the minimax slope"),
              (lambda logits: (_sigmoid(logits) - 1, _sigmoid(logits) - 1), "both are the non-saturating slope")],
-    "05.3": [(_dirac(alternating_rule=False), "*updated* expert"),
-             (_dirac(alternating_rule=True), "both players use the old values"),
-             (_dirac(forger_sign=1.0), "forger *descends*"),
-             (_dirac(expert_sign=-1.0), "expert *ascends*"),
-             (_dirac(forger_first=True), "expert moves first"),
-             (_dirac(f_prime=_sigmoid), "not sigmoid(t)"),
-             (_dirac(f_prime=lambda t: 1.0), "keep the factor f'")],
+    "05.3": [(_penalized(penalty=0.0), "gamma changed nothing"),
+             (_penalized(penalty=1.0), "*subtracted*"),
+             (_penalized(penalty=-0.5), "not gamma * psi / 2"),
+             (_penalized(penalty=-2.0), "not 2 gamma * psi"),
+             (_penalized(on_forger=True), "*expert's* slope"),
+             (_penalized(alternating=True), "uses the old psi"),
+             (_penalized(f_prime=_sigmoid), "not sigmoid(t)")],
+    "05.4": [((0.3, "farther", _dirac_game_far_when_changed), "factor of 3"),
+             ((1e-5, "closer", _dirac_game_far_when_changed), "between 0.001 and 2"),
+             ((0.02, "nearer", _dirac_game_far_when_changed), "one of"),
+             ((0.02, "closer", _dirac_game_far_when_changed), "you predicted 'closer'"),
+             ((1.0, "about the same", _dirac_game_far_when_changed), "larger steps drift out faster"),
+             ((0.02, "farther", lambda learning_rate: 2.0 if learning_rate == 0.2 else 1.0), "drift out less"),
+             ((0.02, "closer", lambda learning_rate: -1.0), "positive distance")],
 }
-ANSWERS = {"05.1": "reverse_kl", "05.2": "forger_slopes", "05.3": "dirac_step"}
+ANSWERS = {"05.1": "reverse_kl", "05.2": "forger_slopes", "05.3": "dirac_step_penalized"}
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +82,13 @@ def solved():
     return solved_names("05")
 
 
+def _answer(solved, exercise_id):
+    if exercise_id == "05.4":  # an experiment: the learner's setting, prediction and game
+        return solved["learning_rate"], solved["prediction"], solved["dirac_game"]
+    return solved[ANSWERS[exercise_id]]
+
+
 @pytest.mark.parametrize("exercise_id", sorted(WRONG))
 def test_solution_passes_gap_is_not_done_and_mistakes_are_named(exercise_id, solved, capsys, monkeypatch):
-    assert_check_contract(exercise_id, solved[ANSWERS[exercise_id]], WRONG[exercise_id], capsys, monkeypatch)
+    gap = (..., ..., _dirac_game_far_when_changed) if exercise_id == "05.4" else None
+    assert_check_contract(exercise_id, _answer(solved, exercise_id), WRONG[exercise_id], capsys, monkeypatch, gap=gap)

@@ -36,6 +36,10 @@ def _pack_interleaved(samples, k):
     return grouped.reshape(batch // k, *middle, k * channels)
 
 
+def _ring_game_lower_when_decayed(learning_rate_decay):
+    return 0.6 if learning_rate_decay == "constant" else 0.1
+
+
 WRONG = {
     "06.1": [(lambda real, fake: (1 - real) + (1 + fake), "max(0, ...) is missing"),
              (lambda real, fake: _relu(2 - real + fake), "each term separately"),
@@ -56,6 +60,13 @@ WRONG = {
     "06.3": [(_pack_strided, "strided"),
              (lambda samples, k: samples.reshape(len(samples) // k, *samples.shape[1:-1], -1), "plain reshape"),
              (_pack_interleaved, "interleaved")],
+    "06.4": [(("constant", "lower", _ring_game_lower_when_decayed), "plain game's own schedule"),
+             (("exponential", "lower", _ring_game_lower_when_decayed), "should be one of"),
+             (("cosine", "better", _ring_game_lower_when_decayed), "the prediction should be one of"),
+             (("cosine", "higher", _ring_game_lower_when_decayed), "you predicted 'higher'"),
+             (("linear", "about the same", _ring_game_lower_when_decayed), "stops chasing"),
+             (("cosine", "lower", lambda learning_rate_decay: 0.6), "made no clear difference"),
+             (("cosine", "lower", lambda learning_rate_decay: 0.0), "above 0 for the plain game")],
 }
 ANSWERS = {"06.1": "hinge_loss", "06.2": "gradient_penalty", "06.3": "pack"}
 
@@ -65,6 +76,13 @@ def solved():
     return solved_names("06")
 
 
+def _answer(solved, exercise_id):
+    if exercise_id == "06.4":  # an experiment: the learner's setting, prediction and game
+        return solved["learning_rate_decay"], solved["prediction"], solved["ring_game"]
+    return solved[ANSWERS[exercise_id]]
+
+
 @pytest.mark.parametrize("exercise_id", sorted(WRONG))
 def test_solution_passes_gap_is_not_done_and_mistakes_are_named(exercise_id, solved, capsys, monkeypatch):
-    assert_check_contract(exercise_id, solved[ANSWERS[exercise_id]], WRONG[exercise_id], capsys, monkeypatch)
+    gap = (..., ..., _ring_game_lower_when_decayed) if exercise_id == "06.4" else None
+    assert_check_contract(exercise_id, _answer(solved, exercise_id), WRONG[exercise_id], capsys, monkeypatch, gap=gap)

@@ -9,37 +9,26 @@ def _lerp(start, end, t):
     return (1 - t) * start + t * end
 
 
-def _slerp_parts(start, end):
+def _stretched(length_of):
+    def nlerp(start, end, t):
+        straight = (1 - t) * start + t * end
+        return straight * length_of(start, end, t) / np.linalg.norm(straight)
+    return nlerp
+
+
+def _slerp(start, end, t):
     cosine = np.dot(start, end) / (np.linalg.norm(start) * np.linalg.norm(end))
-    return np.arccos(np.clip(cosine, -1.0, 1.0))
-
-
-def _slerp_backwards(start, end, t):
-    omega = _slerp_parts(start, end)
-    return (np.sin(t * omega) * start + np.sin((1 - t) * omega) * end) / np.sin(omega)
-
-
-def _slerp_of_directions(start, end, t):
-    start, end = start / np.linalg.norm(start), end / np.linalg.norm(end)
-    omega = _slerp_parts(start, end)
+    omega = np.arccos(np.clip(cosine, -1.0, 1.0))
     return (np.sin((1 - t) * omega) * start + np.sin(t * omega) * end) / np.sin(omega)
 
 
-def _slerp_not_divided(start, end, t):
-    omega = _slerp_parts(start, end)
-    return np.sin((1 - t) * omega) * start + np.sin(t * omega) * end
+def _nlerp_backwards(start, end, t):
+    return _stretched(lambda a, b, s: (1 - s) * np.linalg.norm(a) + s * np.linalg.norm(b))(start, end, 1 - t)
 
 
-def _slerp_without_corner_case(start, end, t):
-    omega = _slerp_parts(start, end)
-    with np.errstate(all="ignore"):
-        return (np.sin((1 - t) * omega) * start + np.sin(t * omega) * end) / np.sin(omega)
-
-
-def _slerp_unnormalized_cosine(start, end, t):
-    with np.errstate(all="ignore"):
-        omega = np.arccos(np.dot(start, end))  # the dot product is not a cosine: NaN for long vectors
-        return (np.sin((1 - t) * omega) * start + np.sin(t * omega) * end) / np.sin(omega)
+def _fewer_on_modes_when_changed(num_orders):
+    """A stand-in for 08.4's short game, instant: 95 % on a mode with one order per mode, 10 % otherwise."""
+    return 0.95 if num_orders == 8 else 0.1
 
 
 def _direction(standardize="z", split="top", sign=1.0):
@@ -94,17 +83,25 @@ def _projection(plain=True, projection=True, bias=True, every_class=False):
 
 
 WRONG = {
-    "08.1": [(_lerp, "straight line"), (_slerp_backwards, "backwards"), (_slerp_of_directions, "length 1"),
-             (_slerp_not_divided, "division by sin"), (_slerp_without_corner_case, "point the same way"),
-             (_slerp_unnormalized_cosine, "divided by *both* lengths")],
+    "08.1": [(_lerp, "straight line"), (_stretched(lambda a, b, t: 1.0), "length 1"),
+             (_stretched(lambda a, b, t: np.linalg.norm(a)), "length of `start`"),
+             (_stretched(lambda a, b, t: (np.linalg.norm(a) + np.linalg.norm(b)) / 2), "mean of the two lengths"),
+             (_slerp, "that is slerp"), (_nlerp_backwards, "backwards"),
+             (lambda start, end, t: start[:3], "shape of `start`")],
     "08.2": [(_projection(projection=False), "the order is missing"), (_projection(plain=False), "is missing"),
              (_projection(bias=False), "bias of psi"), (_projection(every_class=True), "every class vector"),
              (lambda features, weights, bias, vectors, labels: features @ vectors.T, "one logit per class")],
     "08.3": [(_direction(sign=-1.0), "wrong way"), (_direction(standardize="none"), "mostly picks digits"),
              (_direction(standardize="mean"), "did not divide"), (_direction(split="per digit"), "separately"),
              (_direction(split="median"), "median"), (_direction(split="top only"), "top rows alone")],
+    "08.4": [((8, "fewer", _fewer_on_modes_when_changed), "every mode its own order"),
+             ((2.5, "fewer", _fewer_on_modes_when_changed), "whole number"),
+             ((1, "sooner", _fewer_on_modes_when_changed), "one of"),
+             ((1, "more", _fewer_on_modes_when_changed), "you predicted 'more'"),
+             ((4, "about the same", _fewer_on_modes_when_changed), "bridges between the modes"),
+             ((1, "fewer", lambda num_orders: 3.0), "at most 1")],
 }
-ANSWERS = {"08.1": "slerp", "08.2": "projection_logits", "08.3": "attribute_direction"}
+ANSWERS = {"08.1": "nlerp", "08.2": "projection_logits", "08.3": "attribute_direction"}
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +111,12 @@ def solved():
 
 @pytest.mark.parametrize("exercise_id", sorted(WRONG))
 def test_solution_passes_gap_is_not_done_and_mistakes_are_named(exercise_id, solved, capsys, monkeypatch):
-    assert_check_contract(exercise_id, solved[ANSWERS[exercise_id]], WRONG[exercise_id], capsys, monkeypatch)
+    if exercise_id == "08.4":  # an experiment: the learner's setting, prediction and game; the gaps are the first two
+        answer, gap = (solved["num_orders"], solved["prediction"], solved["short_game"]), (
+            ..., ..., _fewer_on_modes_when_changed)
+    else:
+        answer, gap = solved[ANSWERS[exercise_id]], None
+    assert_check_contract(exercise_id, answer, WRONG[exercise_id], capsys, monkeypatch, gap=gap)
 
 
 def test_the_chapters_quantile_thresholds_are_accepted_too(capsys, monkeypatch):

@@ -42,6 +42,11 @@ def _step(unscale=lambda gradients, scale: gradients.astype(np.float32) / scale,
     return loss_scale_step
 
 
+def _fast_images_per_second(batch_size):
+    """A stand-in for the cell's timed game: a fixed cost per step plus arithmetic per image."""
+    return batch_size / (1e-3 + 1e-6 * batch_size)
+
+
 WRONG = {
     "11.1": [(lambda losses, global_batch_size: tf.reduce_mean(losses), "mean over its own slice"),
              (lambda losses, global_batch_size: tf.reduce_sum(losses), "not divided"),
@@ -61,8 +66,15 @@ WRONG = {
              (_step(skip=False), "not finite"), (_step(skip_only_bad=True), "*whole* step"),
              (_step(halve=False), "halve it"), (_step(scale_after_finite=lambda scale: scale * 2), "stays"),
              (lambda weights, gradients, scale, learning_rate: weights, "return a pair")],
+    "11.4": [((256, "more images per second", _fast_images_per_second), "factor of 8"),
+             ((8192, "more images per second", _fast_images_per_second), "at most 4096"),
+             ((512, "faster", _fast_images_per_second), "one of"),
+             ((512, "about the same", _fast_images_per_second), "you predicted 'about the same'"),
+             ((8, "more images per second", _fast_images_per_second), "nearly as much time"),
+             ((512, "more images per second", lambda batch_size: -1.0), "positive speed")],
 }
 ANSWERS = {"11.1": "replica_loss", "11.2": "noise_for_replica", "11.3": "loss_scale_step"}
+EXPERIMENTS = {"11.4": ("batch_size", "prediction", "images_per_second_at")}  # the setting, prediction and game
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +84,12 @@ def solved():
 
 @pytest.mark.parametrize("exercise_id", sorted(WRONG))
 def test_solution_passes_gap_is_not_done_and_mistakes_are_named(exercise_id, solved, capsys, monkeypatch):
-    assert_check_contract(exercise_id, solved[ANSWERS[exercise_id]], WRONG[exercise_id], capsys, monkeypatch)
+    if exercise_id in EXPERIMENTS:  # the learner's setting, prediction and game; the gap leaves the game written out
+        answer = tuple(solved[name] for name in EXPERIMENTS[exercise_id])
+        gap = (..., ..., _fast_images_per_second)
+    else:
+        answer, gap = solved[ANSWERS[exercise_id]], None
+    assert_check_contract(exercise_id, answer, WRONG[exercise_id], capsys, monkeypatch, gap=gap)
 
 
 def test_replica_loss_is_what_tf_computes_and_loss_scale_step_is_what_keras_does(solved):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 
 from ganlib import data
@@ -16,30 +15,51 @@ from ganlib.exercises.core import (
 )
 
 
-@exercise("00.1", "count the modes that a set of points covers")
-def _check_count_modes(count_modes) -> str:
+@exercise("00.1", "the share of the points that each mode gets: what the count of modes does not show")
+def _check_mode_shares(mode_shares) -> str:
     centres = np.array([[np.cos(a), np.sin(a)] for a in np.arange(8) * np.pi / 4])
     std = 0.01
     rng = np.random.default_rng(0)
+    lopsided = np.concatenate([centres[0] + rng.normal(0, std, (930, 2)),
+                               np.repeat(centres[1:], 10, axis=0) + rng.normal(0, std, (70, 2))])
+    half_far = np.concatenate([centres[rng.integers(0, 8, 200)] + rng.normal(0, std, (200, 2)),
+                               np.zeros((200, 2))])
     cases = {
-        "points on all 8 modes": (centres[rng.integers(0, 8, 500)] + rng.normal(0, std, (500, 2)), 8),
-        "points on the first mode only": (centres[0] + rng.normal(0, std, (300, 2)), 1),
-        "points 2 standard deviations right of modes 0, 1 and 2": (centres[:3] + [2 * std, 0.0], 3),
-        "points 4 standard deviations right of every mode": (centres + [4 * std, 0.0], 0),
-        "points at the centre of the ring": (np.zeros((50, 2)), 0),
+        "a forger that puts 930 of 1,000 points on mode 0 and 10 on each other mode": lopsided,
+        "points on all 8 modes, evenly": centres[np.arange(800) % 8] + rng.normal(0, std, (800, 2)),
+        "points on modes 0 and 1 only": centres[np.arange(300) % 2] + rng.normal(0, std, (300, 2)),
+        "half the points on the modes, half at the centre of the ring": half_far,
+        "points 4 standard deviations right of every mode": centres + [4 * std, 0.0],
     }
-    for name, (points, expected) in cases.items():
-        got = call(count_modes, points, centres, std)
-        if not isinstance(got, (int, np.integer)) and not (np.ndim(got) == 0 and float(got).is_integer()):
-            raise WrongAnswer(f"for {name} it returned {got!r}; expected a whole number of modes")
-        if int(got) != expected:
-            hint = ""
-            if name.startswith("points 2") and int(got) == 0:
-                hint = " A point counts for a mode when it lies within 3 standard deviations (3 * std) of it."
-            if name.startswith("points 4") and int(got) > 0:
-                hint = " Points farther than 3 * std from every centre count for no mode."
-            raise WrongAnswer(f"for {name} it counted {int(got)} modes; expected {expected}.{hint}")
-    return f"it counted the covered modes right in all {len(cases)} cases"
+    for name, points in cases.items():
+        got = numbers(call(mode_shares, points, centres, std), "the shares")
+        distances = np.linalg.norm(points[:, None] - centres[None], axis=-1)
+        close = distances.min(axis=1) < 3 * std
+        counts = np.bincount(distances.argmin(axis=1)[close], minlength=len(centres)).astype(np.float64)
+        expected = counts / len(points)
+        if got.shape != expected.shape:
+            if got.ndim == 1 and len(got) == np.count_nonzero(counts) and len(got) < len(centres):
+                raise WrongAnswer(f"for {name} it returned {len(got)} shares, one per mode that got points; return "
+                                  "one share per row of `centres`, 0 for a mode with no points "
+                                  "(np.bincount(..., minlength=len(centres)))")
+            raise WrongAnswer(f"for {name} it returned shape {got.shape}; expected one share per mode, shape (8,)")
+        if np.allclose(got, expected, atol=1e-6):
+            continue
+        if np.allclose(got, counts, atol=1e-6):
+            raise WrongAnswer(f"for {name} it returned counts ({got.astype(int).tolist()}); divide by the number of "
+                              "points to get shares")
+        if counts.sum() > 0 and np.allclose(got, counts / counts.sum(), atol=1e-6) and not close.all():
+            raise WrongAnswer(f"for {name} the shares add up to 1, but only {close.mean():.0%} of the points are "
+                              "close to a mode: divide by all the points, so that far points lower every share")
+        all_counts = np.bincount(distances.argmin(axis=1), minlength=len(centres)) / len(points)
+        if np.allclose(got, all_counts, atol=1e-6):
+            raise WrongAnswer(f"for {name} points farther than 3 * std from every centre counted for their nearest "
+                              "mode; they count for no mode")
+        raise WrongAnswer(f"for {name} it returned {np.round(got, 3).tolist()}; expected "
+                          f"{np.round(expected, 3).tolist()}")
+    return ("the shares are right in all 5 cases. The lopsided forger covers all 8 modes, as the count of the "
+            "chapter says, yet 93 % of its points sit on one of them: a forger can cover every mode and still be "
+            "far from the data")
 
 
 @exercise("00.2", "the density of the 1-D mixture")
@@ -57,22 +77,40 @@ def _check_mixture_density(mixture_density) -> str:
     return f"it matches the exact mixture density, and the area under it is {area:.3f}"
 
 
-@exercise("00.3", "turn forger output in [-1, 1] into 8-bit pixels")
-def _check_to_pixels(to_pixels) -> str:
+#: The answers of exercise 00.3: the three ways a batch of images is commonly scaled.
+SCALINGS = ("0..255", "0..1", "-1..1")
+
+
+@exercise("00.3", "diagnose how a batch of images is scaled, before it meets the forger's tanh")
+def _check_pixel_range(pixel_range) -> str:
     rng = np.random.default_rng(1)
-    images = np.concatenate([np.tanh(rng.normal(0, 2, (5, 28, 28, 1))),
-                             np.full((1, 28, 28, 1), -1.0), np.full((1, 28, 28, 1), 1.0)]).astype(np.float32)
-    got = call(to_pixels, images)
-    got_array = np.asarray(keras.ops.convert_to_numpy(got))
-    expect_shape(got_array, images.shape, "the pixels", "Keep the shape of the images.")
-    if got_array.dtype != np.uint8:
-        raise WrongAnswer(f"the pixels should be stored as uint8, like the raw digits; got {got_array.dtype}. "
-                          "Convert at the end with .astype(np.uint8).")
-    expected = (images.astype(np.float64) + 1.0) * 127.5
-    if got_array[-2].max() != 0 or got_array[-1].min() != 255:
-        raise WrongAnswer(f"-1 should become 0 and +1 should become 255; got {got_array[-2].max()} and "
-                          f"{got_array[-1].min()}. Map [-1, 1] to [0, 255]: (x + 1) * 127.5")
-    gap = np.abs(got_array.astype(np.float64) - expected).max()
-    if gap > 1.0:
-        raise WrongAnswer(f"some pixels are off by {gap:.0f} levels from (x + 1) * 127.5")
-    return "every pixel is within one level of (x + 1) * 127.5, stored as uint8"
+    raw = np.where(rng.random((8, 28, 28)) < 0.2, rng.integers(100, 256, (8, 28, 28)), 0).astype(np.uint8)
+    faint = (raw // 4).astype(np.uint8)  # faint ink: every pixel below 64
+    scaled = raw.astype(np.float32) / 127.5 - 1.0
+    cases = [
+        ("raw uint8 digits", raw, "0..255"),
+        ("raw digits turned into float32 but not divided", raw.astype(np.float32), "0..255"),
+        ("digits divided by 255", raw.astype(np.float32) / 255.0, "0..1"),
+        ("digits scaled as data.scale_images does", scaled[..., None], "-1..1"),
+        ("faint digits scaled to -1..1, their brightest pixel at -0.5", faint.astype(np.float32) / 127.5 - 1.0,
+         "-1..1"),
+        ("faint uint8 digits, their brightest pixel 63", faint, "0..255"),
+        ("digits divided by 255, with no pixel brighter than 0.4", (raw // 3).astype(np.float32) / 255.0, "0..1"),
+    ]
+    for name, images, expected in cases:
+        got = call(pixel_range, images.copy())
+        if got not in SCALINGS:
+            raise WrongAnswer(f"for {name} it returned {got!r}; return one of {SCALINGS}")
+        if got == expected:
+            continue
+        hint = {
+            "0..255": " Values above 1 can only be raw pixels, whatever their dtype; look at the largest value, "
+                      "but note that raw pixels of a faint batch are still whole numbers 0..255.",
+            "0..1": " No value is below 0 and none above 1: divided by 255.",
+            "-1..1": " Only the forger's range goes below 0: look at the smallest value, not only the largest.",
+        }[expected]
+        if expected == "0..255" and images.dtype == np.uint8:
+            hint = " A uint8 batch holds raw pixels 0..255, even when its brightest pixel is small."
+        raise WrongAnswer(f"for {name} it said {got!r}; expected {expected!r}.{hint}")
+    return ("it told all 7 batches apart. A batch in 0..255 or 0..1 next to forgeries in -1..1 lets the expert win "
+            "on the range alone, so check the range of every real batch before a game")

@@ -36,19 +36,33 @@ def _check_bce_from_logits(bce_from_logits) -> str:
     return "it equals -t log sigmoid(l) - (1 - t) log(1 - sigmoid(l)), and stays exact at logits of +-100"
 
 
-@exercise("01.2", "the best possible expert D*(x) for the 1-D mixture against the crude forger")
-def _check_best_expert(best_expert) -> str:
-    xs = np.linspace(-4.0, 4.0, 161)
-    got = numbers(call(best_expert, xs), "D*(x)")
-    expect_shape(got, xs.shape, "D*(x)", "Return one probability per x.")
-    real = data.mixture_1d_density(xs)
-    fake = data.mixture_1d_density(xs, means=(0.0,), stds=(0.5,))  # the crude forger
-    expected = real / (real + fake)
-    expect_close(got, expected, "D*(x)", atol=1e-6, mistakes=[
-        (1 - expected, "that is the probability that x is *fake*: put the real density on top"),
-        (real / fake, "divide by the sum p_real + p_fake, not by p_fake alone; D* is a probability"),
-    ])
-    return f"D*(x) = p_real / (p_real + p_fake) everywhere; it is {expected[80]:.3f} at x = 0"
+@exercise("01.2", "the best possible accuracy against crude fakes of any spread, from the two densities")
+def _check_best_accuracy(best_accuracy) -> str:
+    results = {}
+    for fake_std in (0.5, 0.15, 1.5):
+        got = numbers(call(best_accuracy, fake_std), f"best_accuracy({fake_std})")
+        if got.size != 1:
+            raise WrongAnswer(f"return one number, the share of right verdicts; got shape {got.shape}")
+        results[fake_std] = float(got.ravel()[0])
+    for fake_std, got in results.items():
+        expected = _best_accuracy(fake_std)
+        if abs(got - expected) <= 2e-3:
+            continue
+        if abs(got - 2 * expected) <= 4e-3:
+            raise WrongAnswer(f"best_accuracy({fake_std}) = {got:.3f} is above 1: half of the numbers are real and "
+                              "half are fakes, so each density counts with weight 1/2")
+        if abs(got - (1 - expected)) <= 2e-3:
+            raise WrongAnswer(f"best_accuracy({fake_std}) = {got:.3f} is the best possible *error*: the best expert "
+                              "says 'real' where p_real is the larger density, so it is right on max(p_real, p_fake)")
+        if fake_std != 0.5 and abs(got - _best_accuracy(0.5)) <= 2e-3:
+            raise WrongAnswer(f"best_accuracy({fake_std}) = {got:.3f}, the same as for 0.5: the fake density must "
+                              "use the spread it is given, N(0, fake_std²)")
+        raise WrongAnswer(f"best_accuracy({fake_std}) = {got:.4f}; expected {expected:.4f}, the integral of "
+                          "max(p_real, p_fake) / 2 over x (on a grid: the sum of the values times the grid step, "
+                          "over a range wide enough for both densities)")
+    spelled = ", ".join(f"{results[s]:.1%} at {s:g}" for s in (0.15, 0.5, 1.5))
+    return (f"the best possible accuracy is {spelled}: no expert beats the overlap of the two densities, which "
+            "grows as the fakes spread onto the real numbers")
 
 
 @exercise("01.3", "accuracy of an expert from its logits")
@@ -66,3 +80,69 @@ def _check_accuracy(accuracy) -> str:
                               "of 0.2 means a probability of 0.55, so 'real': threshold logits at 0")
         raise WrongAnswer(f"got {float(got):.3f}; expected {expected:.3f}")
     return f"{expected:.3f}: logits above 0 are verdicts 'real'"
+
+
+#: The chapter's crude forger paints from N(0, 0.5²); exercise 01.4's experiment changes that spread.
+CHAPTER_FAKE_STD = 0.5
+#: Outcomes the learner may predict in exercise 01.4 (the expert's accuracy), and the ratio of error rates that
+#: separates them.
+OUTCOMES = ("higher", "about the same", "lower")
+CLEAR_RATIO = 1.5
+
+
+def _best_accuracy(fake_std: float) -> float:
+    """The best possible accuracy against N(0, fake_std²) fakes, as many as real numbers: ½ ∫ max(p_real, p_fake)."""
+    xs = np.linspace(-12.0 * max(fake_std, 1.0), 12.0 * max(fake_std, 1.0), 400_001)
+    fake = np.exp(-0.5 * (xs / fake_std) ** 2) / (fake_std * np.sqrt(2 * np.pi))
+    return float(0.5 * np.sum(np.maximum(data.mixture_1d_density(xs), fake)) * (xs[1] - xs[0]))
+
+
+def _measured_outcome(baseline: float, changed: float, num_test: int = 4000) -> str:
+    floor = 1.0 / num_test  # one wrong verdict: an error rate of 0 is measured as this
+    baseline_error, changed_error = max(1.0 - baseline, floor), max(1.0 - changed, floor)
+    if changed_error > CLEAR_RATIO * baseline_error:
+        return "lower"
+    if changed_error < baseline_error / CLEAR_RATIO:
+        return "higher"
+    return "about the same"
+
+
+def _why(fake_std: float, outcome: str) -> str:
+    if outcome == "about the same":
+        return ("the two densities overlap about as much as before, and the overlap is what sets the expert's "
+                "mistakes")
+    if outcome == "higher":
+        return ("the fakes now overlap less with the real numbers: only a number that either player could have "
+                "painted can fool the expert, and there are fewer of them")
+    return ("the fakes now land where the real numbers are: where both players paint the same numbers, no expert "
+            "can tell them apart, whatever it learns, and that overlap has grown")
+
+
+@exercise("01.4", "an experiment: predict, then measure, what the crude forger's spread does to the expert")
+def _check_fake_spread_experiment(answer) -> str:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        raise WrongAnswer("pass the tuple (fake_std, prediction, expert_accuracy)")
+    fake_std, prediction, expert_accuracy = answer
+    fake_std = float(numbers(fake_std, "fake_std"))
+    if not fake_std > 0:
+        raise WrongAnswer(f"a standard deviation is a positive number; got {fake_std}")
+    factor = max(fake_std, CHAPTER_FAKE_STD) / min(fake_std, CHAPTER_FAKE_STD)
+    if factor < 3 - 1e-9:
+        raise WrongAnswer(f"fake_std = {fake_std:g} is within a factor of 3 of the chapter's {CHAPTER_FAKE_STD:g}: "
+                          "the setting was not really changed; make it at least 3 times smaller or larger")
+    if prediction not in OUTCOMES:
+        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
+    baseline = float(numbers(call(expert_accuracy, CHAPTER_FAKE_STD), "expert_accuracy's accuracy"))
+    changed = float(numbers(call(expert_accuracy, fake_std), "expert_accuracy's accuracy"))
+    if not (0 < baseline <= 1 and 0 < changed <= 1):
+        raise WrongAnswer(f"expert_accuracy should return a share of right verdicts, between 0 and 1; got "
+                          f"{baseline} and {changed}")
+    outcome = _measured_outcome(baseline, changed)
+    measured = (f"against fakes of spread {fake_std:g} the expert was right on {changed:.1%} of fresh samples, "
+                f"against {baseline:.1%} at the chapter's {CHAPTER_FAKE_STD:g} (the exact best possible: "
+                f"{_best_accuracy(fake_std):.1%} and {_best_accuracy(CHAPTER_FAKE_STD):.1%}; 4,000 test samples may "
+                f"land a little above or below it): {outcome}")
+    if prediction != outcome:
+        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(fake_std, outcome)}. "
+                          "Write down what you expect now, and why, before you move on")
+    return f"your prediction held: {measured}. Why: {_why(fake_std, outcome)}"

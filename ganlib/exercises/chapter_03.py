@@ -11,36 +11,11 @@ from ganlib.exercises.core import (
     WrongAnswer,
     call,
     exercise,
-    expect_close,
-    expect_finite,
-    expect_shape,
     numbers,
-    softplus,
 )
 
 
-@exercise("03.1", "the expert's loss for a pair (a real painting and a forgery), from logits")
-def _check_expert_loss(expert_loss) -> str:
-    rng = np.random.default_rng(3)
-    real_logits = np.concatenate([rng.normal(0, 3, 20), [60.0, -60.0]]).astype(np.float32)
-    fake_logits = np.concatenate([rng.normal(0, 3, 20), [-60.0, 60.0]]).astype(np.float32)
-    got = numbers(call(expert_loss, real_logits, fake_logits), "the loss")
-    if got.shape == ():
-        raise WrongAnswer("it returned a single number; return one loss per pair (no mean), shape (22,)")
-    expect_shape(got, real_logits.shape, "the loss")
-    expect_finite(got, "the loss", "compute from the logits with softplus, not from sigmoid probabilities")
-    r, f = real_logits.astype(np.float64), fake_logits.astype(np.float64)
-    expected = softplus(-r) + softplus(f)
-    expect_close(got, expected, "the loss", atol=1e-4, mistakes=[
-        (softplus(r) + softplus(-f), "the labels are swapped: real paintings should have target 1 "
-         "(loss -log D(x)) and forgeries target 0 (loss -log(1 - D(G(z))))"),
-        (softplus(-r), "only the real term is there: add the loss on the forgery, -log(1 - D(G(z)))"),
-        (expected / 2, "it is half the pair loss: sum the real and fake terms, do not average them"),
-    ])
-    return "-log D(x) - log(1 - D(G(z))) for every pair, exact at logits of +-60"
-
-
-@exercise("03.2", "the expert's loss at the game's equilibrium")
+@exercise("03.1", "the expert's loss at the game's equilibrium")
 def _check_equilibrium_loss(answer) -> str:
     value = numbers(answer, "the answer")
     if value.size != 1:
@@ -65,46 +40,146 @@ def _small_players(seed: int):
     return generator, discriminator
 
 
-def _reference_forger_step(latent, learning_rate, loss_of_logits):
-    """Fresh players (seed 5), one plain gradient step of the forger on ``loss_of_logits``; its weights after."""
+def _reference_expert_step(real, latent, learning_rate, loss_of_logits):
+    """Fresh players (seed 6), one plain gradient step of the expert on ``loss_of_logits``; its weights after."""
     import tensorflow as tf
 
-    generator, discriminator = _small_players(seed=5)
+    generator, discriminator = _small_players(seed=6)
+    fake = generator(latent, training=True)
     with tf.GradientTape() as tape:
-        loss = loss_of_logits(discriminator(generator(latent, training=True), training=False))
-    gradients = tape.gradient(loss, generator.trainable_weights)
-    for weight, gradient in zip(generator.trainable_weights, gradients, strict=True):
+        loss = loss_of_logits(discriminator(real, training=True), discriminator(fake, training=True))
+    gradients = tape.gradient(loss, discriminator.trainable_weights)
+    for weight, gradient in zip(discriminator.trainable_weights, gradients, strict=True):
         weight.assign(weight - learning_rate * gradient)
-    return [np.array(keras.ops.convert_to_numpy(w)) for w in generator.weights]
+    return [np.array(keras.ops.convert_to_numpy(w)) for w in discriminator.weights]
 
 
-@exercise("03.3", "one training step of the forger against a fixed expert")
-def _check_forger_step(forger_step) -> str:
+@exercise("03.2", "the expert's move: one step that makes the game's value V larger")
+def _check_expert_step(expert_step) -> str:
     import tensorflow as tf
 
     learning_rate = 0.05
-    latent = keras.random.normal((64, 2), seed=5)
-    generator, discriminator = _small_players(seed=5)
-    start = [np.array(keras.ops.convert_to_numpy(w)) for w in generator.weights]
-    expert_before = [np.array(keras.ops.convert_to_numpy(w)) for w in discriminator.weights]
-    call(forger_step, generator, discriminator, keras.optimizers.SGD(learning_rate), latent)
-    got = [np.array(keras.ops.convert_to_numpy(w)) for w in generator.weights]
-    expert_after = [np.array(keras.ops.convert_to_numpy(w)) for w in discriminator.weights]
-    if any(not np.array_equal(a, b) for a, b in zip(expert_before, expert_after, strict=True)):
-        raise WrongAnswer("the expert's weights changed: the forger's step takes gradients with respect to "
-                          "generator.trainable_weights only, and the expert stays fixed")
+    real = np.random.default_rng(6).normal(2.0, 0.5, (64, 1)).astype(np.float32)
+    latent = keras.random.normal((64, 2), seed=6)
+    generator, discriminator = _small_players(seed=6)
+    forger_before = [np.array(keras.ops.convert_to_numpy(w)) for w in generator.weights]
+    start = [np.array(keras.ops.convert_to_numpy(w)) for w in discriminator.weights]
+    call(expert_step, generator, discriminator, keras.optimizers.SGD(learning_rate), real, latent)
+    got = [np.array(keras.ops.convert_to_numpy(w)) for w in discriminator.weights]
+    forger_after = [np.array(keras.ops.convert_to_numpy(w)) for w in generator.weights]
+    if any(not np.array_equal(a, b) for a, b in zip(forger_before, forger_after, strict=True)):
+        raise WrongAnswer("the forger's weights changed: the expert's move takes gradients with respect to "
+                          "discriminator.trainable_weights only, and the forger stays fixed")
     if all(np.array_equal(a, b) for a, b in zip(start, got, strict=True)):
-        raise WrongAnswer("the forger's weights did not move: apply the gradients with the optimizer")
+        raise WrongAnswer("the expert's weights did not move: apply the gradients with the optimizer")
 
     def same_as(loss_of_logits):
-        reference = _reference_forger_step(latent, learning_rate, loss_of_logits)
+        reference = _reference_expert_step(real, latent, learning_rate, loss_of_logits)
         return all(np.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(got, reference, strict=True))
 
-    if same_as(lambda logits: tf.reduce_mean(tf.nn.softplus(-logits))):
-        return "one step on the mean of -log D(G(z)) moved the forger's weights exactly as the reference step"
-    if same_as(lambda logits: tf.reduce_sum(tf.nn.softplus(-logits))):
-        raise WrongAnswer("the step is 64 times too large: average the loss over the batch (mean), do not sum it")
-    if same_as(lambda logits: tf.reduce_mean(-tf.nn.softplus(logits))):
-        raise WrongAnswer("that is a step on log(1 - D(G(z))), the saturating loss; use -log D(G(z))")
-    raise WrongAnswer("the forger's weights moved, but not as one step on the mean of -log D(G(z)) = "
-                      "softplus(-logits); check the loss and that the fakes go through the expert")
+    def minus_value(real_logits, fake_logits):  # -V: -mean log D(x) - mean log(1 - D(G(z)))
+        return tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+
+    if same_as(minus_value):
+        return ("one step on -V moved the expert exactly as the reference: minimizing -V is minimizing the "
+                "binary cross-entropy of the chapter's step")
+    if same_as(lambda r, f: -minus_value(r, f)):
+        raise WrongAnswer("the step made V smaller: a Keras optimizer minimizes its loss, so hand it -V")
+    if same_as(lambda r, f: 64.0 * minus_value(r, f)):
+        raise WrongAnswer("the step is 64 times too large: V uses means over the batch, not sums")
+    if same_as(lambda r, f: minus_value(-r, -f)):
+        raise WrongAnswer("real and fake are swapped: V has log D(x) for real paintings and log(1 - D(G(z))) "
+                          "for forgeries")
+    if same_as(lambda r, f: tf.reduce_mean(tf.nn.softplus(-r))):
+        raise WrongAnswer("only the real paintings count: V also has the term log(1 - D(G(z))) for the forgeries")
+    raise WrongAnswer("the expert's weights moved, but not as one step on -V = mean softplus(-real_logits) + "
+                      "mean softplus(fake_logits); check that the expert judges both the real batch and the forgeries")
+
+
+@exercise("03.3", "the game's value at the best expert, from the two densities on bins")
+def _check_value_at_best_expert(value_at_best_expert) -> str:
+    from scipy.spatial.distance import jensenshannon
+
+    edges = np.linspace(-4.0, 4.0, 41)
+    width = edges[1] - edges[0]
+    centres = (edges[:-1] + edges[1:]) / 2
+    p_data = np.exp(-0.5 * ((centres - 1.0) / 0.7) ** 2)
+    p_g = np.where(centres < 2.5, np.exp(-0.5 * ((centres + 0.5) / 1.2) ** 2), 0.0)  # paints nothing above 2.5
+    p_data, p_g = p_data / (p_data.sum() * width), p_g / (p_g.sum() * width)
+    got = numbers(call(value_at_best_expert, p_data, p_g, width), "the value")
+    if got.size != 1:
+        raise WrongAnswer(f"return one number, V(D*, G); got shape {got.shape}")
+    got = float(got.ravel()[0])
+    if not np.isfinite(got):
+        raise WrongAnswer(f"got {got}: where p_g is 0, D* = 1 and p_g log(1 - D*) is 0 * log 0, which counts as 0 "
+                          "(scipy.special.xlogy(a, b) computes a log b with that rule)")
+    expected = 2 * jensenshannon(p_data, p_g) ** 2 - math.log(4)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = p_data * np.log(p_data / (p_data + p_g)) + np.where(p_g > 0, p_g * np.log(p_g / (p_data + p_g)), 0)
+    mistakes = [(float(np.sum(terms)), "you summed over the bins without the bin width: an integral over x is "
+                 "a sum of value x width"),
+                (float(np.sum(terms) * width / math.log(2)), "that is in bits (log base 2); use the natural log")]
+    for wrong, explanation in mistakes:
+        if abs(got - wrong) < 1e-4:
+            raise WrongAnswer(explanation)
+    if abs(got - expected) > 1e-4:
+        raise WrongAnswer(f"got {got:.4f}; expected the integral of p_data log D* + p_g log(1 - D*) with "
+                          f"D* = p_data / (p_data + p_g)")
+    return f"V(D*, G) = {got:.4f} = 2 JSD - log 4, with JSD = {(expected + math.log(4)) / 2:.4f}"
+
+
+#: The chapter's expert learning rate, against which exercise 03.4's experiment compares.
+CHAPTER_EXPERT_LEARNING_RATE = 1e-3
+#: Outcomes the learner may predict in exercise 03.4, and the ratio of distances that separates them.
+OUTCOMES = ("closer", "about the same", "farther")
+CLEAR_RATIO = 1.5
+
+
+def _measured_outcome(baseline: float, changed: float) -> str:
+    if changed > CLEAR_RATIO * baseline:
+        return "farther"
+    if changed < baseline / CLEAR_RATIO:
+        return "closer"
+    return "about the same"
+
+
+def _why(learning_rate: float, outcome: str) -> str:
+    slower = learning_rate < CHAPTER_EXPERT_LEARNING_RATE
+    if outcome == "about the same":
+        return ("the change was too small to matter in so short a game; try a factor of 10 or more")
+    if outcome == "closer":
+        return ("this expert's pace happened to suit this forger better in so short a game; a different seed "
+                "may tell another story, so run it again with another seed before you trust it")
+    if slower:
+        return ("an expert that learns slowly keeps giving the forger the same verdict ('more to the right', "
+                "say) long after the forger has crossed the real data, so the forger overshoots and wanders; "
+                "the forger learns only what the expert can tell it, when it can tell it")
+    return ("an expert that learns fast overreacts to every batch: its verdict swings from one step to the next, "
+            "so the forger chases a moving target instead of the data")
+
+
+@exercise("03.4", "an experiment: predict, then measure, what the expert's learning rate does to the game")
+def _check_learning_rate_experiment(answer) -> str:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        raise WrongAnswer("pass the tuple (expert_learning_rate, prediction, short_game)")
+    learning_rate, prediction, short_game = answer
+    learning_rate = float(numbers(learning_rate, "expert_learning_rate"))
+    if not learning_rate > 0:
+        raise WrongAnswer(f"a learning rate is a positive number; got {learning_rate}")
+    factor = max(learning_rate, CHAPTER_EXPERT_LEARNING_RATE) / min(learning_rate, CHAPTER_EXPERT_LEARNING_RATE)
+    if factor < 3:
+        raise WrongAnswer(f"expert_learning_rate = {learning_rate:g} is within a factor of 3 of the chapter's "
+                          f"{CHAPTER_EXPERT_LEARNING_RATE:g}: change it at least tenfold, up or down")
+    if prediction not in OUTCOMES:
+        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
+    baseline = float(numbers(call(short_game, CHAPTER_EXPERT_LEARNING_RATE), "short_game's distance"))
+    changed = float(numbers(call(short_game, learning_rate), "short_game's distance"))
+    if not (np.isfinite(baseline) and np.isfinite(changed) and baseline > 0 and changed > 0):
+        raise WrongAnswer(f"short_game should return a positive distance; got {baseline} and {changed}")
+    outcome = _measured_outcome(baseline, changed)
+    measured = (f"with the expert's learning rate at {learning_rate:g} the forger ended at W1 {changed:.2f} from "
+                f"the real data, against {baseline:.2f} at {CHAPTER_EXPERT_LEARNING_RATE:g}: {outcome}")
+    if prediction != outcome:
+        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(learning_rate, outcome)}. "
+                          "Write down what you expect now, and why, before you move on")
+    return f"your prediction held: {measured}. Why: {_why(learning_rate, outcome)}"

@@ -63,3 +63,122 @@ def _check_build_expert(build_expert) -> str:
     if not any(isinstance(layer, keras.layers.Conv2D) and tuple(layer.strides) == (2, 2) for layer in expert.layers):
         raise WrongAnswer("use strided convolutions (Conv2D with strides=2) to go from 28x28 down to 7x7")
     return f"{expert.count_params():,} weights, one logit per image, no batch normalization"
+
+
+
+#: The outcomes a prediction of exercise 04.4 names: how the expert's lead changes without the forger's batch norm.
+OUTCOMES = ("the expert leads by more", "about the same", "the expert leads by less")
+_MARGIN = 0.1  # leads closer than this count as "about the same"
+_LATENT_DIM, _WIDTH = 64, 32
+
+
+def _relu_count(model: keras.Model) -> int:
+    count = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.ReLU):
+            count += 1
+        elif getattr(getattr(layer, "activation", None), "__name__", "") == "relu":
+            count += 1
+    return count
+
+
+def _check_same_forger_but_norms(forger) -> None:
+    """Refuse a forger that keeps batch normalization, or that changes more than the batch normalization."""
+    if not isinstance(forger, keras.Model):
+        raise WrongAnswer(f"forger_without_batch_norm should return a keras.Model; got {type(forger).__name__}")
+    norms = [layer.name for layer in forger.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    if norms:
+        raise WrongAnswer(f"the setting was not changed: your forger still has batch normalization "
+                          f"({', '.join(norms)}). The experiment leaves out both of the recipe's BatchNormalization "
+                          "layers")
+    dense = [layer.units for layer in forger.layers if isinstance(layer, keras.layers.Dense)]
+    transposed = [(layer.filters, tuple(layer.kernel_size), tuple(layer.strides)) for layer in forger.layers
+                  if isinstance(layer, keras.layers.Conv2DTranspose)]
+    expected = [(2 * _WIDTH, (4, 4), (2, 2)), (1, (4, 4), (2, 2))]
+    if dense != [7 * 7 * 4 * _WIDTH] or transposed != expected or _relu_count(forger) != 2:
+        raise WrongAnswer(
+            "change one setting only: keep the recipe's layers (a Dense layer to 7*7*128 numbers and a ReLU, a "
+            "Reshape to 7x7x128, a Conv2DTranspose to 64 feature maps with kernel 4 and strides 2 and a ReLU, a "
+            f"last Conv2DTranspose to 1 feature map with kernel 4 and strides 2, and a tanh); yours has Dense units "
+            f"{dense}, Conv2DTranspose (filters, kernel, strides) {transposed} and {_relu_count(forger)} ReLUs"
+        )
+    latent = keras.random.normal((3, _LATENT_DIM), seed=6)
+    try:
+        images = numbers(forger(100.0 * latent), "the images")
+    except WrongAnswer:
+        raise
+    except Exception as error:  # a model that cannot take latent vectors of size 64
+        raise WrongAnswer(f"the forger could not paint from latent vectors of size {_LATENT_DIM}: {error}") from None
+    expect_shape(images, (3, 28, 28, 1), "the images")
+    if images.min() < -1.0 or images.max() > 1.0:
+        raise WrongAnswer("keep the recipe's last tanh: the pixels must stay in [-1, 1], like the real digits")
+
+
+def _play(short_game, generator, what: str) -> tuple[int, float, float]:
+    """Play ``short_game`` with ``generator``; return its steps and the last epoch's D(real) and D(fake)."""
+    from ganlib.gan import GAN
+
+    gan = call(short_game, generator)
+    if not isinstance(gan, GAN) or gan.generator is not generator:
+        raise WrongAnswer(f"short_game should return the ganlib.GAN it trained with the forger it was given; "
+                          f"for {what} it returned {type(gan).__name__}")
+    steps = int(gan.g_optimizer.iterations.numpy())
+    history = getattr(getattr(gan, "history", None), "history", {})
+    if steps < 1 or not history.get("d_real"):
+        raise WrongAnswer(f"short_game did not train {what} with fit(): its optimizer made {steps} steps")
+    return steps, float(history["d_real"][-1]), float(history["d_fake"][-1])
+
+
+_WHY = {
+    "the expert leads by more": (
+        "Batch normalization rescales each feature of a forger's layer to zero mean and unit variance over the "
+        "batch: the forger's signals stay well scaled while its weights move, and latent vectors that drift "
+        "towards the same painting are pulled apart again. Without it the forger learns more slowly and drifts "
+        "towards a few kinds of painting (Radford et al. saw it collapse all samples onto a single point), and "
+        "the expert has an easy time telling such forgeries from real digits: its verdicts on real and forged "
+        "digits stay far apart"
+    ),
+    "about the same": (
+        "Batch normalization keeps the forger's signals well scaled and its paintings apart while its weights "
+        "move; in this run the forger without it happened to keep up. Try another seed in short_game: the "
+        "expert usually pulls ahead without it"
+    ),
+    "the expert leads by less": (
+        "Batch normalization keeps the forger's signals well scaled and its paintings apart while its weights "
+        "move; in this run the forger without it happened to do better. Try another seed in short_game: the "
+        "expert usually pulls ahead without it"
+    ),
+}
+
+
+@exercise("04.4", "experiment: predict what leaving out the forger's batch normalization does, then measure it")
+def _check_batch_norm_experiment(answer) -> str:
+    if not (isinstance(answer, tuple) and len(answer) == 3):
+        raise WrongAnswer("pass the tuple (prediction, forger_without_batch_norm, short_game)")
+    prediction, forger_without_batch_norm, short_game = answer
+    if prediction not in OUTCOMES:
+        raise WrongAnswer(f"write your prediction as one of {', '.join(repr(outcome) for outcome in OUTCOMES)}; "
+                          f"got {prediction!r}")
+    from ganlib import models
+
+    _check_same_forger_but_norms(call(forger_without_batch_norm, _LATENT_DIM, _WIDTH))
+    keras.utils.set_random_seed(0)
+    recipe_steps, *with_norm = _play(short_game, models.dcgan_generator(_LATENT_DIM, _WIDTH), "the recipe's forger")
+    keras.utils.set_random_seed(0)
+    own_steps, *without_norm = _play(short_game, call(forger_without_batch_norm, _LATENT_DIM, _WIDTH),
+                                     "the forger without batch normalization")
+    if own_steps != recipe_steps:
+        raise WrongAnswer(f"the two games should be equally long; the recipe's forger trained {recipe_steps} steps, "
+                          f"yours {own_steps}")
+    lead_with, lead_without = with_norm[0] - with_norm[1], without_norm[0] - without_norm[1]
+    difference = lead_without - lead_with
+    measured = OUTCOMES[0] if difference > _MARGIN else OUTCOMES[2] if difference < -_MARGIN else OUTCOMES[1]
+    numbers_text = (
+        f"in the last of {own_steps} steps the expert's lead D(real) - D(fake) was {lead_without:.2f} against the "
+        f"forger without batch normalization (D(real) {without_norm[0]:.2f}, D(fake) {without_norm[1]:.2f}) and "
+        f"{lead_with:.2f} against the recipe's forger (D(real) {with_norm[0]:.2f}, D(fake) {with_norm[1]:.2f})"
+    )
+    if prediction != measured:
+        raise WrongAnswer(f"you predicted {prediction!r}, the game says {measured!r}: {numbers_text}. "
+                          f"{_WHY[measured]}.")
+    return f"as you predicted, {measured}: {numbers_text}. {_WHY[measured]}."

@@ -108,52 +108,109 @@ def _f_prime(t):
     return 1.0 / (1.0 + math.exp(t))  # derivative of f(t) = -log(1 + exp(-t))
 
 
-def _dirac_step(theta, psi, learning_rate, alternating, *, expert_sign=1.0, forger_sign=-1.0,
-                forger_first=False, f_prime=_f_prime):
-    """One step of the Dirac GAN; the keyword arguments make the usual mistakes, to recognize them."""
-    if forger_first:
-        theta_new = theta + forger_sign * learning_rate * f_prime(psi * theta) * psi
-        theta_for_expert = theta_new if alternating else theta
-        psi = psi + expert_sign * learning_rate * f_prime(psi * theta_for_expert) * theta_for_expert
-        return theta_new, psi
-    psi_new = psi + expert_sign * learning_rate * f_prime(psi * theta) * theta
+def _penalized_step(theta, psi, learning_rate, gamma, *, penalty_sign=-1.0, penalty_factor=1.0, on_forger=False,
+                    alternating=False, f_prime=_f_prime):
+    """One simultaneous step of the Dirac GAN with the R1 penalty; the keywords make the usual mistakes."""
+    expert_penalty = 0.0 if on_forger else penalty_sign * penalty_factor * gamma * psi
+    psi_new = psi + learning_rate * (f_prime(psi * theta) * theta + expert_penalty)
     psi_for_forger = psi_new if alternating else psi
-    theta = theta + forger_sign * learning_rate * f_prime(psi_for_forger * theta) * psi_for_forger
-    return theta, psi_new
+    forger_penalty = penalty_factor * gamma * theta if on_forger else 0.0
+    theta_new = theta - learning_rate * (f_prime(psi_for_forger * theta) * psi_for_forger + forger_penalty)
+    return theta_new, psi_new
 
 
-@exercise("05.3", "one simultaneous or alternating gradient step of the Dirac GAN")
-def _check_dirac_step(dirac_step) -> str:
-    starts = [(0.7, -1.3, 0.3), (1.0, 1.0, 0.2), (-1.5, 0.4, 0.5), (2.0, 0.9, 0.1)]
-    for alternating in (False, True):
-        mode = "alternating" if alternating else "simultaneous"
-        for theta, psi, learning_rate in starts:
-            got = numbers(call(dirac_step, theta, psi, learning_rate, alternating), "the new (theta, psi)")
-            expect_shape(got, (2,), "the new (theta, psi)", "return the pair (theta, psi) after the step")
-            expected = np.array(_dirac_step(theta, psi, learning_rate, alternating))
-            mistaken = functools.partial(_dirac_step, theta, psi, learning_rate, alternating=alternating)
-            first = "the expert moves first, then the forger (as ganlib.GAN trains them)"
-            expect_close(got, expected, f"a {mode} step from theta = {theta}, psi = {psi}", mistakes=[
-                (np.array(mistaken(alternating=not alternating)),
-                 "in alternating steps the forger answers the *updated* expert (its new psi); in simultaneous "
-                 "steps both players use the old values" if alternating else
-                 "in simultaneous steps both players use the old values: the forger's step uses the old psi"),
-                (np.array(mistaken(forger_sign=1.0)), "the forger *descends* V (theta minus the step); the expert "
-                 "ascends it"),
-                (np.array(mistaken(expert_sign=-1.0)), "the expert *ascends* V (psi plus the step); the forger "
-                 "descends it"),
-                (np.array(mistaken(forger_first=True)), first),
-                (np.array(mistaken(forger_first=True, alternating=True)), first),
-                (np.array(mistaken(f_prime=lambda t: 1.0 / (1.0 + math.exp(-t)))),
-                 "f'(t) = 1 / (1 + e^t) = sigmoid(-t), not sigmoid(t)"),
-                (np.array(mistaken(f_prime=lambda t: 1.0)), "the slope of f(psi * theta) is f'(psi * theta) times "
-                 "theta (for psi) or psi (for theta): keep the factor f'"),
-            ])
+@exercise("05.3", "a simultaneous step of the Dirac GAN with a penalty on the expert's slope (R1)")
+def _check_penalized_step(dirac_step_penalized) -> str:
+    starts = [(0.7, -1.3, 0.3, 1.0), (1.0, 1.0, 0.2, 0.5), (-1.5, 0.4, 0.5, 2.0), (2.0, 0.9, 0.1, 0.3)]
+    for theta, psi, learning_rate, gamma in starts:
+        got = numbers(call(dirac_step_penalized, theta, psi, learning_rate, gamma), "the new (theta, psi)")
+        expect_shape(got, (2,), "the new (theta, psi)", "return the pair (theta, psi) after the step")
+        expected = np.array(_penalized_step(theta, psi, learning_rate, gamma))
+        mistaken = functools.partial(_penalized_step, theta, psi, learning_rate, gamma)
+        expect_close(got, expected, f"a step from theta = {theta}, psi = {psi} with gamma = {gamma}", mistakes=[
+            (np.array(mistaken(penalty_factor=0.0)), "gamma changed nothing: the expert ascends "
+             "V - (gamma / 2) psi^2, so its step on psi gets the extra term -gamma * psi"),
+            (np.array(mistaken(penalty_sign=1.0)), "the penalty is *subtracted* from what the expert ascends: "
+             "its step on psi gets -gamma * psi, which pulls its slope back towards 0, not +gamma * psi"),
+            (np.array(mistaken(penalty_factor=0.5)), "the slope of (gamma / 2) psi^2 is gamma * psi, not "
+             "gamma * psi / 2"),
+            (np.array(mistaken(penalty_factor=2.0)), "the slope of (gamma / 2) psi^2 is gamma * psi, not "
+             "2 gamma * psi"),
+            (np.array(mistaken(on_forger=True)), "the penalty is on the *expert's* slope at the real data "
+             "(psi); the forger's step is the chapter's, unchanged"),
+            (np.array(mistaken(alternating=True)), "a simultaneous step: the forger's step uses the old psi, "
+             "not the expert's new one"),
+            (np.array(mistaken(f_prime=lambda t: 1.0 / (1.0 + math.exp(-t)))),
+             "f'(t) = 1 / (1 + e^t) = sigmoid(-t), not sigmoid(t)"),
+        ])
     distances = {}
-    for alternating in (False, True):
+    for gamma in (0.0, 1.0):
         theta, psi = 1.0, 1.0
-        for _ in range(300):
-            theta, psi = (float(value) for value in numbers(call(dirac_step, theta, psi, 0.2, alternating), "step"))
-        distances[alternating] = math.hypot(theta, psi)
-    return (f"both kinds of step; from (1, 1), 300 of your steps took the players from {math.sqrt(2):.2f} to "
-            f"{distances[False]:.2f} (simultaneous) and {distances[True]:.2f} (alternating) from the equilibrium")
+        for _ in range(500):
+            step = numbers(call(dirac_step_penalized, theta, psi, 0.2, gamma), "step")
+            theta, psi = (float(value) for value in step)
+        distances[gamma] = math.hypot(theta, psi)
+    if not distances[1.0] < 0.1 * math.sqrt(2):
+        raise WrongAnswer(f"500 of your steps with gamma = 1 from (1, 1) ended {distances[1.0]:.2f} from the "
+                          "equilibrium; the penalty should pull the players in")
+    return (f"from (1, 1), 500 simultaneous steps at learning rate 0.2 ended {distances[0.0]:.2f} from the "
+            f"equilibrium without the penalty and {distances[1.0]:.1e} with gamma = 1: damping the expert's slope "
+            "turns the outward spiral into an inward one")
+
+
+#: The chapter's learning rate for the Dirac GAN, against which exercise 05.4's experiment compares.
+CHAPTER_DIRAC_LEARNING_RATE = 0.2
+#: Outcomes the learner may predict in exercise 05.4, and the ratio of distances that separates them.
+OUTCOMES = ("closer", "about the same", "farther")
+CLEAR_RATIO = 1.5
+
+
+def _measured_outcome(baseline: float, changed: float) -> str:
+    if changed > CLEAR_RATIO * baseline:
+        return "farther"
+    if changed < baseline / CLEAR_RATIO:
+        return "closer"
+    return "about the same"
+
+
+def _why(learning_rate: float, outcome: str) -> str:
+    smaller = learning_rate < CHAPTER_DIRAC_LEARNING_RATE
+    if outcome == "about the same":
+        return ("the outward drift per unit of training grows with the step, but this change was too small to show "
+                "in so short a game; try a factor of 10")
+    if smaller:
+        return ("a gradient step follows the tangent of the circle that infinitely small steps would trace, and a "
+                "tangent always leads outside its circle: each simultaneous step multiplies the distance by about "
+                "sqrt(1 + (learning rate / 2)^2), so smaller steps drift out less for the same amount of training. "
+                "Less, not never: simultaneous steps still spiral out, only slower")
+    return ("a gradient step follows the tangent of the circle that infinitely small steps would trace, and a tangent "
+            "always leads outside its circle: each simultaneous step multiplies the distance by about "
+            "sqrt(1 + (learning rate / 2)^2), so larger steps drift out faster for the same amount of training")
+
+
+@exercise("05.4", "an experiment: predict, then measure, what the learning rate does to the Dirac GAN's spiral")
+def _check_dirac_learning_rate_experiment(answer) -> str:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        raise WrongAnswer("pass the tuple (learning_rate, prediction, dirac_game)")
+    learning_rate, prediction, dirac_game = answer
+    learning_rate = _one_number(learning_rate, "learning_rate")
+    if not 1e-3 <= learning_rate <= 2.0:
+        raise WrongAnswer(f"choose a learning rate between 0.001 and 2 (at 0.001 the game is already 100,000 "
+                          f"steps); got {learning_rate:g}")
+    factor = max(learning_rate, CHAPTER_DIRAC_LEARNING_RATE) / min(learning_rate, CHAPTER_DIRAC_LEARNING_RATE)
+    if factor < 3:
+        raise WrongAnswer(f"learning_rate = {learning_rate:g} is within a factor of 3 of the chapter's "
+                          f"{CHAPTER_DIRAC_LEARNING_RATE:g}: change it at least tenfold, up or down")
+    if prediction not in OUTCOMES:
+        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
+    baseline = _one_number(call(dirac_game, CHAPTER_DIRAC_LEARNING_RATE), "dirac_game's distance")
+    changed = _one_number(call(dirac_game, learning_rate), "dirac_game's distance")
+    if not (np.isfinite(baseline) and np.isfinite(changed) and baseline > 0 and changed > 0):
+        raise WrongAnswer(f"dirac_game should return a positive distance; got {baseline} and {changed}")
+    outcome = _measured_outcome(baseline, changed)
+    measured = (f"with a learning rate of {learning_rate:g} the players ended {changed:.2f} from the equilibrium, "
+                f"against {baseline:.2f} at {CHAPTER_DIRAC_LEARNING_RATE:g} (they started 1.41 away): {outcome}")
+    if prediction != outcome:
+        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(learning_rate, outcome)}. "
+                          "Write down what you expect now, and why, before you move on")
+    return f"your prediction held: {measured}. Why: {_why(learning_rate, outcome)}"

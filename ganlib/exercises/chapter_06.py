@@ -128,3 +128,59 @@ def _check_pack(pack) -> str:
          "group is k *consecutive* samples"),
     ])
     return "a batch of 12 points in groups of 3 and of 8 three-channel images in groups of 4, as ganlib.GAN packs"
+
+
+#: The plain game's learning-rate schedule, against which exercise 06.4's experiment compares.
+CHAPTER_DECAY = "constant"
+#: The schedules `ganlib.recipes` knows.
+DECAYS = ("constant", "linear", "cosine")
+#: Outcomes the learner may predict in exercise 06.4, and the ratio of reverse KLs that separates them.
+OUTCOMES = ("lower", "about the same", "higher")
+CLEAR_RATIO = 1.5
+
+
+def _measured_outcome(baseline: float, changed: float) -> str:
+    if changed > CLEAR_RATIO * baseline:
+        return "higher"
+    if changed < baseline / CLEAR_RATIO:
+        return "lower"
+    return "about the same"
+
+
+def _why(outcome: str) -> str:
+    if outcome == "lower":
+        return ("with a constant learning rate the forger takes full-sized steps to the very end, chasing the "
+                "expert's latest verdict around the ring, so where the last step leaves it is partly luck; as the "
+                "steps shrink to 0 it stops chasing and settles on the modes it reached, sharing them more evenly "
+                "(recipes.learning_rate: small late steps let the forger settle instead of jittering)")
+    if outcome == "higher":
+        return ("the steps shrank before the forger had spread over the ring, and it froze there; in this "
+                "game that is not what usually happens, so run it with another seed before you trust it")
+    return ("here the schedule made no clear difference at the end of the game: the forger was already spread "
+            "evenly, or still far from the modes, either way")
+
+
+@exercise("06.4", "an experiment: predict, then measure, what a decaying learning rate does to the forger's modes")
+def _check_decay_experiment(answer) -> str:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        raise WrongAnswer("pass the tuple (learning_rate_decay, prediction, ring_game)")
+    decay, prediction, ring_game = answer
+    if decay not in DECAYS:
+        raise WrongAnswer(f"learning_rate_decay should be one of {DECAYS}; got {decay!r}")
+    if decay == CHAPTER_DECAY:
+        raise WrongAnswer(f"learning_rate_decay = {decay!r} is the plain game's own schedule: choose \"linear\" or "
+                          "\"cosine\", so that the learning rates fall to 0 by the last step")
+    if prediction not in OUTCOMES:
+        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
+    baseline = float(numbers(call(ring_game, CHAPTER_DECAY), "ring_game's reverse KL"))
+    changed = float(numbers(call(ring_game, decay), "ring_game's reverse KL"))
+    if not (np.isfinite(baseline) and np.isfinite(changed) and baseline > 0 and changed >= 0):
+        raise WrongAnswer(f"ring_game should return a reverse KL, 0 or more (above 0 for the plain game); got "
+                          f"{baseline} and {changed}")
+    outcome = _measured_outcome(baseline, changed)
+    measured = (f"with a {decay} decay the forger's reverse KL to equal shares of the 8 modes was {changed:.2f}, "
+                f"against {baseline:.2f} with a constant learning rate: {outcome}")
+    if prediction != outcome:
+        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(outcome)}. "
+                          "Write down what you expect now, and why, before you move on")
+    return f"your prediction held: {measured}. Why: {_why(outcome)}"

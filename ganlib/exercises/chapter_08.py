@@ -17,48 +17,61 @@ def _reference_slerp(start: np.ndarray, end: np.ndarray, t: float) -> np.ndarray
     return (np.sin((1.0 - t) * omega) * start + np.sin(t * omega) * end) / np.sin(omega)
 
 
-def _path(slerp, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+def _reference_nlerp(start: np.ndarray, end: np.ndarray, t: float) -> np.ndarray:
+    straight = (1.0 - t) * start + t * end
+    length = (1.0 - t) * np.linalg.norm(start) + t * np.linalg.norm(end)
+    return straight * length / np.linalg.norm(straight)
+
+
+def _path(walk, start: np.ndarray, end: np.ndarray, name: str = "nlerp") -> np.ndarray:
     points = []
     for t in FRACTIONS:
-        point = numbers(call(slerp, start.copy(), end.copy(), t), f"slerp(start, end, {t})")
-        expect_shape(point, start.shape, f"slerp(start, end, {t})", "Return one vector of the shape of `start`.")
+        point = numbers(call(walk, start.copy(), end.copy(), t), f"{name}(start, end, {t})")
+        expect_shape(point, start.shape, f"{name}(start, end, {t})", "Return one vector of the shape of `start`.")
         points.append(point)
     return np.stack(points)
 
 
-@exercise("08.1", "spherical interpolation (slerp) between two latent vectors")
-def _check_slerp(slerp) -> str:
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.arccos(np.clip(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)), -1.0, 1.0)))
+
+
+@exercise("08.1", "a cheaper arc: the straight line stretched back to the sphere (nlerp), against slerp")
+def _check_nlerp(nlerp) -> str:
     rng = np.random.default_rng(8)
     start, end = rng.standard_normal(64), 1.25 * rng.standard_normal(64)  # unequal lengths, like real draws
-    got = _path(slerp, start, end)
-    expect_finite(got, "the interpolated vectors", "cos Ω is the dot product divided by *both* lengths; "
-                  "np.clip it to [-1, 1] before np.arccos")
-    expected = np.stack([_reference_slerp(start, end, t) for t in FRACTIONS])
-    cosine = np.dot(start, end) / (np.linalg.norm(start) * np.linalg.norm(end))
-    omega = np.arccos(cosine)
+    got = _path(nlerp, start, end)
+    expect_finite(got, "the interpolated vectors", "divide by the length of the straight-line point, "
+                  "np.linalg.norm((1 - t) * start + t * end), which is not 0 for two random draws")
+    expected = np.stack([_reference_nlerp(start, end, t) for t in FRACTIONS])
     lerp = np.stack([(1 - t) * start + t * end for t in FRACTIONS])
-    unit_start, unit_end = start / np.linalg.norm(start), end / np.linalg.norm(end)
-    directions_only = np.stack([_reference_slerp(unit_start, unit_end, t) for t in FRACTIONS])
-    not_divided = expected * np.sin(omega)
+    slerp = np.stack([_reference_slerp(start, end, t) for t in FRACTIONS])
+    unit = lerp / np.linalg.norm(lerp, axis=1, keepdims=True)
+    start_length = unit * np.linalg.norm(start)
+    mean_length = unit * (np.linalg.norm(start) + np.linalg.norm(end)) / 2
     expect_close(got, expected, "the interpolated vectors", atol=1e-6, mistakes=[
-        (lerp, "that is the straight line (lerp), whose middle is too short; follow the great circle: "
-         "sin((1-t)Ω)/sin Ω · start + sin(tΩ)/sin Ω · end"),
+        (lerp, "that is the straight line (lerp) itself, whose middle is too short: stretch each point to the "
+         "length (1-t)|start| + t|end|"),
+        (unit, "the vectors have length 1: you normalized the straight-line point but did not stretch it to "
+         "(1-t)|start| + t|end|"),
+        (start_length, "every point has the length of `start`: the length should move from |start| to |end|, "
+         "(1-t)|start| + t|end|"),
+        (mean_length, "every point has the mean of the two lengths: the length should move from |start| at t = 0 "
+         "to |end| at t = 1, (1-t)|start| + t|end|"),
+        (slerp, "that is slerp, the chapter's great circle; this exercise asks for the cheaper walk: the straight "
+         "line's point, stretched to the length (1-t)|start| + t|end|"),
         (expected[::-1], "the path runs backwards: t = 0 should give `start` and t = 1 `end`"),
-        (directions_only, "the vectors have length 1: you interpolated the directions start/|start| and "
-         "end/|end|; use start and end themselves in the formula, only Ω comes from the directions"),
-        (not_divided, "the division by sin Ω is missing: without it the path does not start at `start`"),
     ])
-    # the chapter's corner case: two vectors that point the same way (Ω = 0, sin Ω = 0)
-    same_way = np.full(64, 0.5)
-    along = _path(slerp, same_way, 2.0 * same_way)
-    expect_finite(along, "slerp of two vectors that point the same way (end = 2 · start)",
-                  "there Ω = 0 and sin Ω = 0: return the straight line (1-t)·start + t·end, which is then the arc")
-    expect_close(along, np.stack([(1 - t) * same_way + 2 * t * same_way for t in FRACTIONS]),
-                 "slerp of two vectors that point the same way (end = 2 · start)", atol=1e-6)
+    # how evenly each walk turns: for two vectors of the same length, the angle from `start` at t = 0.25
+    omega = _angle(start, end)
+    unit_start, unit_end = start / np.linalg.norm(start), end / np.linalg.norm(end)
+    nlerp_turn = _angle(unit_start, 0.75 * unit_start + 0.25 * unit_end) / omega
     middle = len(FRACTIONS) // 2
-    return (f"at t = 0.5 the arc's point is {np.linalg.norm(expected[middle]):.2f} long (ends "
-            f"{np.linalg.norm(start):.2f} and {np.linalg.norm(end):.2f}), the straight line's "
-            f"{np.linalg.norm(lerp[middle]):.2f}; and vectors pointing the same way give the straight line")
+    return (f"at t = 0.5 your point is {np.linalg.norm(got[middle]):.2f} long (ends {np.linalg.norm(start):.2f} and "
+            f"{np.linalg.norm(end):.2f}; the straight line's {np.linalg.norm(lerp[middle]):.2f}), so it stays on the "
+            f"shell. It follows slerp's arc but not at slerp's even pace: between two vectors of the same length, at "
+            f"t = 0.25 it has turned {nlerp_turn:.0%} of the angle, slerp exactly 25 %; nlerp hurries through the "
+            "middle and lingers at the ends")
 
 
 @exercise("08.2", "the projection expert's logit psi(phi(x)) + <e_y, phi(x)>")
@@ -133,3 +146,62 @@ def _check_attribute_direction(attribute_direction) -> str:
     along = abs(expected[2]) / np.abs(np.delete(expected, 2)).max()
     return (f"the direction is {along:.0f} times longer along the latent coordinate that drives the property "
             "than along any other")
+
+
+#: The chapter's setting for exercise 08.4: one order per mode of the ring of eight.
+CHAPTER_NUM_ORDERS = 8
+#: Outcomes the learner may predict in exercise 08.4, and the ratio of on-mode shares that separates them.
+OUTCOMES = ("more", "about the same", "fewer")
+CLEAR_RATIO = 1.5
+
+
+def _measured_outcome(baseline: float, changed: float) -> str:
+    if changed > CLEAR_RATIO * baseline:
+        return "more"
+    if changed < baseline / CLEAR_RATIO:
+        return "fewer"
+    return "about the same"
+
+
+def _why(num_orders: int, outcome: str) -> str:
+    per_order = -(-CHAPTER_NUM_ORDERS // num_orders)
+    if outcome == "fewer":
+        return (f"with {num_orders} order{'s' if num_orders > 1 else ''}, each order must be painted on up to "
+                f"{per_order} separate modes from one connected cloud of latent vectors; the forger is a smooth map, "
+                "so it cannot tear that cloud into separate pieces, and it paints bridges between the modes, where "
+                "real points never are. With one order per mode the order does the tearing: each order's forgeries "
+                "need only one blob")
+    if outcome == "about the same":
+        return (f"each order still names only {per_order} modes, few enough for the forger to split its latent "
+                "cloud between them in so short a game; try num_orders = 1 (no order at all)")
+    return ("fewer orders happened to suit this short game; a different seed may tell another story, so run it again "
+            "with another seed before you trust it")
+
+
+@exercise("08.4", "an experiment: predict, then measure, how the number of orders changes where the forgeries land")
+def _check_orders_experiment(answer) -> str:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        raise WrongAnswer("pass the tuple (num_orders, prediction, short_game)")
+    num_orders, prediction, short_game = answer
+    num_orders = float(numbers(num_orders, "num_orders"))
+    if num_orders != int(num_orders) or not 1 <= num_orders:
+        raise WrongAnswer(f"num_orders is a whole number of orders, 1 or more; got {num_orders:g}")
+    num_orders = int(num_orders)
+    if num_orders >= CHAPTER_NUM_ORDERS:
+        raise WrongAnswer(f"num_orders = {num_orders} gives every mode its own order, as the chapter's "
+                          f"{CHAPTER_NUM_ORDERS} does (a point's order is its mode's index modulo num_orders): choose "
+                          "fewer orders, 1 to 7")
+    if prediction not in OUTCOMES:
+        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
+    baseline = float(numbers(call(short_game, CHAPTER_NUM_ORDERS), "short_game's share"))
+    changed = float(numbers(call(short_game, num_orders), "short_game's share"))
+    if not (0.0 < baseline <= 1.0 and 0.0 < changed <= 1.0):
+        raise WrongAnswer(f"short_game should return the share of forgeries on a mode, above 0 and at most 1; got "
+                          f"{baseline} and {changed}")
+    outcome = _measured_outcome(baseline, changed)
+    measured = (f"with {num_orders} order{'s' if num_orders > 1 else ''}, {changed:.0%} of the forgeries landed on one "
+                f"of the eight modes, against {baseline:.0%} with one order per mode: {outcome}")
+    if prediction != outcome:
+        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(num_orders, outcome)}. "
+                          "Write down what you expect now, and why, before you move on")
+    return f"your prediction held: {measured}. Why: {_why(num_orders, outcome)}"

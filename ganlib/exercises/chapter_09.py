@@ -32,53 +32,45 @@ def _pairwise_auc(positive: np.ndarray, negative: np.ndarray, tie: float = 0.5) 
     return float(np.mean(higher + tie * equal))
 
 
-@exercise("09.1", "the ROC AUC of a detector from two sets of scores, ties counted half")
-def _check_roc_auc(roc_auc) -> str:
+def _reference_caught(real: np.ndarray, suspects: np.ndarray, accepted: float) -> float:
+    threshold = np.quantile(real, 1.0 - accepted)
+    return float(np.mean(suspects < threshold))
+
+
+@exercise("09.1", "the expert as a detector: the share of suspects caught at a threshold that accepts 95 % of real")
+def _check_caught_share(caught_share) -> str:
     rng = np.random.default_rng(91)
-    positive = rng.integers(0, 10, 70).astype(np.float64)  # whole-number scores: many ties
-    negative = rng.integers(0, 8, 50).astype(np.float64)
-    got = _one_number(call(roc_auc, positive.copy(), negative.copy()), "the AUC")
-    expected = _pairwise_auc(positive, negative)
-    if abs(got - expected) > 1e-6:
-        tied_ranks = _mean_ranks(np.concatenate([positive, negative]))
-        rank_sum = tied_ranks[:70].sum()
+    real, suspects = rng.normal(1.0, 1.0, 1000), rng.normal(-0.5, 1.5, 800)  # logits: high means "real"
+    got = _one_number(call(caught_share, real.copy(), suspects.copy(), 0.95), "the share caught")
+    expected = _reference_caught(real, suspects, 0.95)
+    tolerance = 0.004  # the quantile's rounding rule (np.quantile's method) may move a suspect or two
+    if abs(got - expected) > tolerance:
         known = [
-            (_pairwise_auc(positive, negative, tie=0.0), "ties count as losses here; a tie between a positive and "
-             "a negative counts half (if you rank the scores, tied scores share their mean rank)"),
-            (_pairwise_auc(positive, negative, tie=1.0), "ties count as wins here (>=); a tie counts half"),
-            (1.0 - expected, "that is the probability that a *negative* scores higher: the positive scores "
-             "(the real digits) come first"),
-            (rank_sum / (70 * 50), "the rank sum of the positives still contains their own ranks among themselves: "
-             "subtract n_pos (n_pos + 1) / 2 before dividing by n_pos * n_neg"),
-            ((rank_sum - 70 * 71 / 2) / 70**2, "divide the count of won pairs by the number of pairs, "
-             "n_pos * n_neg, not n_pos squared"),
+            (1.0 - expected, "that is the share let through; a suspect is caught when its score is *below* the "
+             "threshold"),
+            (_reference_caught(real, suspects, 0.05), "the threshold is at the 95th percentile of the real scores, "
+             "so it accepts only 5 % of real digits; put it at the 5th percentile, np.quantile(real, 1 - accepted)"),
+            (float(np.mean(suspects < np.quantile(suspects, 0.05))), "that is 5 %, the rate set by the threshold "
+             "itself: either the threshold came from the suspects' scores, or you counted the real digits below it; "
+             "set the threshold on the real scores and count the *suspects* below it"),
+            (100 * expected, "that is a percentage; return a share between 0 and 1"),
         ]
         for wrong, explanation in known:
-            if abs(got - wrong) < 1e-6:
+            if abs(got - wrong) <= tolerance:
                 raise WrongAnswer(f"got {got:.4f}: {explanation}")
-        raise WrongAnswer(f"got {got:.4f}; expected {expected:.4f}, the share of (positive, negative) pairs in which "
-                          "the positive scores higher, ties counted half")
-    # continuous scores of unequal sizes, and the two known ends
-    high, low = rng.normal(1.0, 1.0, 300), rng.normal(0.0, 1.0, 200)
-    continuous = _one_number(call(roc_auc, high.copy(), low.copy()), "the AUC")
-    if abs(continuous - _pairwise_auc(high, low)) > 1e-6:
-        raise WrongAnswer(f"for N(1, 1) against N(0, 1) scores (300 and 200) it gave {continuous:.4f}; expected "
-                          f"{_pairwise_auc(high, low):.4f}")
-    same = _one_number(call(roc_auc, low.copy(), low.copy()), "the AUC")
-    if abs(same - 0.5) > 1e-6:
-        raise WrongAnswer(f"two identical sets of scores should give 0.5 (a coin); got {same:.4f}")
-    return (f"{expected:.4f} on whole-number scores full of ties, {continuous:.3f} for N(1, 1) against N(0, 1), "
-            "0.5 for identical sets")
-
-
-def _mean_ranks(scores: np.ndarray) -> np.ndarray:
-    """1-based ranks, tied scores sharing their mean rank (written out with a loop over the distinct values)."""
-    ranks = np.empty(len(scores))
-    order = np.sort(scores)
-    for value in np.unique(scores):
-        positions = np.flatnonzero(order == value) + 1
-        ranks[scores == value] = positions.mean()
-    return ranks
+        raise WrongAnswer(f"got {got:.4f}; expected {expected:.4f}, the share of suspects scoring below the 5th "
+                          "percentile of the real scores")
+    same = _one_number(call(caught_share, real.copy(), real[::-1].copy(), 0.95), "the share caught")
+    if abs(same - 0.05) > 0.01:
+        raise WrongAnswer(f"suspects that score exactly like the real digits should be caught 5 % of the time (the "
+                          f"real digits' own rejection rate); got {same:.4f}")
+    strict = _one_number(call(caught_share, real.copy(), suspects.copy(), 0.99), "the share caught")
+    if abs(strict - _reference_caught(real, suspects, 0.99)) > tolerance:
+        raise WrongAnswer(f"with accepted = 0.99 it gave {strict:.4f}; expected "
+                          f"{_reference_caught(real, suspects, 0.99):.4f}: use `accepted`, not a fixed 0.95")
+    auc = _pairwise_auc(real, suspects)
+    return (f"{expected:.1%} of the suspects caught while 95 % of the real digits pass ({strict:.1%} at 99 %), with "
+            f"an AUC of {auc:.3f}: the AUC summarizes every threshold, the caught share is the one you would deploy")
 
 
 def _logsumexp(logits: np.ndarray) -> np.ndarray:
@@ -155,3 +147,67 @@ def _check_feature_matching(feature_matching_loss) -> str:
                           "the loss should be 0")
     return (f"{expected:.4f}, the mean squared gap between the batch means of 12 features, and 0 for the same batch "
             "in another order")
+
+
+#: The forger's width in exercise 09.4's 1-D game, against which the learner's forger is compared.
+CHAPTER_FORGER_WIDTH = 64
+#: Outcomes the learner may predict in exercise 09.4, and the AUC gap that separates them.
+OUTCOMES = ("higher", "about the same", "lower")
+CLEAR_GAP = 0.1
+
+
+def _measured_outcome(baseline: float, changed: float) -> str:
+    if changed > baseline + CLEAR_GAP:
+        return "higher"
+    if changed < baseline - CLEAR_GAP:
+        return "lower"
+    return "about the same"
+
+
+def _why(forger_width: int, outcome: str) -> str:
+    smaller = forger_width < CHAPTER_FORGER_WIDTH
+    if outcome == "about the same":
+        if smaller:
+            return ("this forger is still large enough to paint both modes in so short a game, so the expert's "
+                    "verdicts on real and forged overlap as before; try a width of 2")
+        return ("a forger that can already paint the two modes gains little from more weights: it matches the data "
+                "about as well, and the expert's verdicts on real and forged overlap as before")
+    if outcome == "higher":
+        if smaller:
+            return ("a forger too small to paint two separate modes leaves forgeries where real data never are "
+                    "(between the modes, or beside them); the expert scored those places low all game long, so after "
+                    "the game it still tells real from forged. The expert after the game points at where the forger "
+                    "failed, and at nothing else")
+        return ("a larger forger learns more slowly in so short a game, and its forgeries were still off where the "
+                "expert could see them; a different seed may tell another story")
+    return ("this forger matched the data more closely than the chapter's, so the expert's verdicts on real and forged "
+            "overlap more; at the game's ideal end the expert can only guess, an AUC of 0.5")
+
+
+@exercise("09.4", "an experiment: predict, then measure, how well the expert catches a weaker forger after the game")
+def _check_forger_width_experiment(answer) -> str:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        raise WrongAnswer("pass the tuple (forger_width, prediction, short_game)")
+    forger_width, prediction, short_game = answer
+    forger_width = float(numbers(forger_width, "forger_width"))
+    if forger_width != int(forger_width) or forger_width < 1:
+        raise WrongAnswer(f"forger_width is a whole number of units per hidden layer, 1 or more; got {forger_width:g}")
+    forger_width = int(forger_width)
+    factor = max(forger_width, CHAPTER_FORGER_WIDTH) / min(forger_width, CHAPTER_FORGER_WIDTH)
+    if factor < 4:
+        raise WrongAnswer(f"forger_width = {forger_width} is within a factor of 4 of the chapter's "
+                          f"{CHAPTER_FORGER_WIDTH}: change it at least fourfold, up or down (a width of 2 or 512, say)")
+    if prediction not in OUTCOMES:
+        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
+    baseline = _one_number(call(short_game, CHAPTER_FORGER_WIDTH), "short_game's AUC")
+    changed = _one_number(call(short_game, forger_width), "short_game's AUC")
+    if not (0.0 <= baseline <= 1.0 and 0.0 <= changed <= 1.0):
+        raise WrongAnswer(f"short_game should return an AUC between 0 and 1; got {baseline} and {changed}")
+    outcome = _measured_outcome(baseline, changed)
+    measured = (f"after the game with a forger of width {forger_width}, the expert told held-out real points from "
+                f"the forgeries with an AUC of {changed:.2f}, against {baseline:.2f} with width "
+                f"{CHAPTER_FORGER_WIDTH}: {outcome}")
+    if prediction != outcome:
+        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(forger_width, outcome)}. "
+                          "Write down what you expect now, and why, before you move on")
+    return f"your prediction held: {measured}. Why: {_why(forger_width, outcome)}"

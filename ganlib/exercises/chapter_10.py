@@ -6,19 +6,7 @@ import math
 
 import numpy as np
 
-from ganlib.exercises.core import WrongAnswer, call, exercise, expect_close, expect_finite, expect_shape, numbers
-
-
-def _waves(num_waves: int, length: int, seed: int, offsets: bool = False) -> np.ndarray:
-    """Sine windows of varied frequency, phase and amplitude, plus noise (and varied offsets, when asked)."""
-    rng = np.random.default_rng(seed)
-    cycles = rng.uniform(1.0, 6.0, (num_waves, 1))
-    phase = rng.uniform(0.0, 2.0 * np.pi, (num_waves, 1))
-    amplitude = rng.uniform(0.2, 1.5, (num_waves, 1))  # unequal energies: per-window normalizing differs
-    steps = np.arange(length)[None, :]
-    clean = amplitude * np.sin(2.0 * np.pi * cycles * steps / length + phase)
-    noisy = clean + 0.1 * rng.normal(size=clean.shape)
-    return noisy + rng.normal(0.6, 0.3, (num_waves, 1)) if offsets else noisy
+from ganlib.exercises.core import WrongAnswer, call, exercise, expect_finite, expect_shape, numbers
 
 
 def _one_number(value, what: str) -> float:
@@ -28,96 +16,125 @@ def _one_number(value, what: str) -> float:
     return float(got.ravel()[0])
 
 
-@exercise("10.1", "the spectrum distance between two sets of windows")
-def _check_spectrum_distance(spectrum_distance) -> str:
-    windows, reference = _waves(300, 32, seed=21), _waves(400, 32, seed=22) * 0.7 + 0.05
-    got = _one_number(call(spectrum_distance, windows, reference), "the distance")
+def _chapter_waves(num_waves: int, seed: int) -> np.ndarray:
+    """The chapter's real data: 0.8 sin(2 pi f t / 32 + phase), f uniform in [1, 5], phase uniform."""
+    rng = np.random.default_rng(seed)
+    cycles = rng.uniform(1.0, 5.0, (num_waves, 1))
+    phase = rng.uniform(0.0, 2.0 * np.pi, (num_waves, 1))
+    return 0.8 * np.sin(2.0 * np.pi * cycles * np.arange(32)[None, :] / 32 + phase)
 
-    def distance(transform, per_window=False, half=0.5):
-        def mean_spectrum(x):
-            spectra = transform(x)
-            return (spectra / spectra.sum(axis=1, keepdims=True) if per_window else spectra).mean(axis=0)
 
-        a, b = mean_spectrum(windows), mean_spectrum(reference)
-        return float(half * np.abs(a / a.sum() - b / b.sum()).sum())
+def _power(windows: np.ndarray) -> np.ndarray:
+    return np.abs(np.fft.rfft(windows, axis=1)) ** 2
 
-    def power(x):
-        return np.abs(np.fft.rfft(x, axis=1)) ** 2
 
-    expected = distance(power)
+def _spectrum_distance(windows: np.ndarray, reference: np.ndarray) -> float:
+    a, b = _power(windows).mean(axis=0), _power(reference).mean(axis=0)
+    return float(0.5 * np.abs(a / a.sum() - b / b.sum()).sum())
+
+
+def _one_sine_share(windows: np.ndarray) -> float:
+    """The share of windows that one sine wave (any frequency from 0.5 to 8 cycles, any phase, plus a constant)
+    explains to 99 % of their energy."""
+    steps = np.arange(windows.shape[1])
+    centred = windows - windows.mean(axis=1, keepdims=True)
+    energy = np.sum(centred**2, axis=1)
+    smallest = np.full(len(windows), np.inf)
+    for cycles in np.arange(0.5, 8.0, 0.02):
+        angle = 2.0 * np.pi * cycles * steps / len(steps)
+        basis, _ = np.linalg.qr(np.stack([np.sin(angle), np.cos(angle), np.ones_like(angle)], axis=1))
+        smallest = np.minimum(smallest, np.sum((windows - (windows @ basis) @ basis.T) ** 2, axis=1))
+    return float(np.mean((smallest < 0.01 * energy) & (energy > 1e-9)))
+
+
+@exercise("10.1", "a forgery that the spectrum distance passes, although its windows are not single waves")
+def _check_spectrum_forgery(spectrum_forgery) -> str:
+    real, reference = _chapter_waves(2000, seed=25), _chapter_waves(2000, seed=26)
+    forged = numbers(call(spectrum_forgery, real.copy()), "the forgery")
+    expect_shape(forged, real.shape, "the forgery", "Return one forged window per real window, 32 steps each")
+    expect_finite(forged, "the forgery")
+    energy = np.sum((forged - forged.mean(axis=1, keepdims=True)) ** 2, axis=1)
+    if np.mean(energy < 1e-9) > 0.1:
+        raise WrongAnswer(f"{np.mean(energy < 1e-9):.0%} of the forged windows are flat (constant): a flat window "
+                          "has no power at 1 to 5 cycles. Keep the waves' power, but not one wave per window")
+    floor, got = _spectrum_distance(real, reference), _spectrum_distance(forged, reference)
+    if got > floor + 0.03:
+        power = _power(forged).mean(axis=0)
+        high = float(power[7:].sum() / power.sum())
+        if high > 0.2:
+            reason = (f"{high:.0%} of the forgery's power lies at 7 cycles or more, where the real waves have almost "
+                      "none: noise, or sharp jumps, spread power over every frequency")
+        elif np.mean(np.std(forged, axis=0)) < 0.2 * np.mean(np.std(forged, axis=1)):
+            reason = ("the forged windows are nearly all alike: averaging waves of random phase cancels them, and "
+                      "one window has one mix of frequencies, not the real set's spread")
+        else:
+            reason = ("its mean power spectrum puts power at other frequencies than the real set's (a jump where two "
+                      "pieces meet spreads power over many frequencies)")
+        raise WrongAnswer(f"the forgery is at spectrum distance {got:.3f} from a held-out real set, where a second "
+                          f"real set is at {floor:.3f}: {reason}. The forgery must keep the real set's *mean* power "
+                          "spectrum")
+    waves = _one_sine_share(forged[:500])
+    if waves > 0.5:
+        raise WrongAnswer(f"spectrum distance {got:.3f}, as close as a real set ({floor:.3f}), but {waves:.0%} of "
+                          "the forged windows are still one sine wave each: they are real waves (moved, turned over "
+                          "or made louder), and no distance should call them forged. Make windows that are not "
+                          "single waves while their power, averaged over the set, stays where the real set's is: "
+                          "add two different real windows, for example")
+    return (f"spectrum distance {got:.3f} from held-out real waves, as close as a second real set ({floor:.3f}), "
+            f"yet only {waves:.0%} of the windows are one sine wave. The distance averages the power over the set "
+            "first, so it cannot see which frequencies share a window; a look at single windows (or an expert "
+            "that judges whole windows) can")
+
+
+def _reference_peak_share(windows: np.ndarray, amplitude=False, constant=False, neighbours=1, pooled=False,
+                          per_window=False) -> np.ndarray | float:
+    spectra = np.abs(np.fft.rfft(windows, axis=1))
+    spectra = spectra if amplitude else spectra**2
+    spectra = spectra if constant else spectra[:, 1:]  # the constant (0 cycles) says nothing about the wave
+    if pooled:
+        spectra = spectra.mean(axis=0, keepdims=True)
+    peak, rows = spectra.argmax(axis=1), np.arange(len(spectra))
+    near = sum(np.where((peak + shift >= 0) & (peak + shift < spectra.shape[1]),
+                        spectra[rows, np.clip(peak + shift, 0, spectra.shape[1] - 1)], 0.0)
+               for shift in range(-neighbours, neighbours + 1))
+    shares = near / spectra.sum(axis=1)
+    return shares if per_window else float(shares.mean())
+
+
+@exercise("10.2", "a judge of single windows: the mean share of each window's power at its strongest frequency")
+def _check_peak_share(peak_share) -> str:
+    real = _chapter_waves(300, seed=27)
+    mixed = (real + np.roll(real, 1, axis=0)) / np.sqrt(2.0)  # exercise 10.1's forgery: two waves per window
+    windows = np.concatenate([real[:150], mixed[150:], 0.2 * np.sin(2 * np.pi * np.arange(32) / 32)[None]
+                              + 0.5 * np.sin(2 * np.pi * 16 * np.arange(32) / 32)[None]])  # peaks at both ends
+    value = numbers(call(peak_share, windows), "the share")
+    if value.shape == (len(windows),):
+        raise WrongAnswer("it returned one share per window; return their mean over the windows, one number")
+    if value.size != 1:
+        raise WrongAnswer(f"return one number; got shape {value.shape}")
+    got, expected = float(value.ravel()[0]), _reference_peak_share(windows)
     if not math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-6):
         mistakes = [
-            (distance(lambda x: np.abs(np.fft.rfft(x, axis=1))),
-             "that is the distance between mean *amplitude* spectra |FFT|; the power spectrum is |FFT| squared"),
-            (distance(power, half=1.0), "that is twice the distance: the total variation is *half* the sum of "
-             "the absolute differences (so that it stays between 0 and 1)"),
-            (distance(power, per_window=True), "each window's spectrum was normalized before averaging: average "
-             "the power spectra over the set first, then normalize the mean spectrum to sum to 1"),
-            (distance(lambda x: np.abs(np.fft.fft(x, axis=1)) ** 2),
-             "np.fft.fft gives the mirrored negative frequencies too; use np.fft.rfft (frequencies 0 to 16)"),
+            (_reference_peak_share(windows, pooled=True), "the power was averaged over the set before the peak "
+             "was found: that is the set-level view that exercise 10.1 fooled. Find each window's own peak, take "
+             "each window's share, then average the shares"),
+            (_reference_peak_share(windows, amplitude=True), "that uses the amplitude |FFT|; use the power, "
+             "|FFT| squared"),
+            (_reference_peak_share(windows, constant=True), "the constant (0 cycles) was counted: leave out the "
+             "first entry of np.fft.rfft, both from the peak's neighbourhood and from the window's total"),
+            (_reference_peak_share(windows, neighbours=0), "only the peak frequency itself was counted; a wave "
+             "of, say, 2.5 cycles splits its power between 2 and 3, so count the peak and its two neighbours"),
         ]
         for wrong, explanation in mistakes:
             if math.isclose(got, wrong, rel_tol=1e-4, abs_tol=1e-6):
                 raise WrongAnswer(f"got {got:.4f}: {explanation}")
-        raise WrongAnswer(f"got {got:.4f}; expected {expected:.4f}. Take the FFT along the time axis (axis=1: "
-                          "one row per window)")
-    same = _one_number(call(spectrum_distance, windows, windows * 3.0), "the distance")
-    if abs(same) > 1e-6:
-        raise WrongAnswer(f"a set and the same set three times louder should be at distance 0 (the spectra are "
-                          f"normalized); got {same:.4f}")
-    low, high = np.sin(2 * np.pi * 2 * np.arange(32) / 32)[None], np.sin(2 * np.pi * 9 * np.arange(32) / 32)[None]
-    apart = _one_number(call(spectrum_distance, np.repeat(low, 5, 0), np.repeat(high, 5, 0)), "the distance")
-    if not math.isclose(apart, 1.0, rel_tol=1e-4):
-        raise WrongAnswer(f"waves of 2 and of 9 cycles have no frequency in common: distance 1; got {apart:.4f}")
-    return f"{expected:.4f} on noisy waves of varied loudness, 0 for the same set louder, 1 for disjoint spectra"
-
-
-def _reference_autocorrelation(windows: np.ndarray, num_lags: int, centre="window", energy="window") -> np.ndarray:
-    length = windows.shape[1]
-    if centre == "window":
-        centred = windows - windows.mean(axis=1, keepdims=True)
-    elif centre == "set":
-        centred = windows - windows.mean()
-    else:
-        centred = windows
-    window_energy = np.sum(centred**2, axis=1)
-    rows = []
-    for lag in range(num_lags):
-        products = np.sum(centred[:, : length - lag] * centred[:, lag:], axis=1)
-        if energy == "window":
-            rows.append(products / window_energy)
-        elif energy == "overlap":
-            rows.append(products / window_energy * length / (length - lag))
-        else:  # one energy for the whole set
-            rows.append(products / window_energy.mean())
-    return np.stack(rows, axis=1).mean(axis=0)
-
-
-@exercise("10.2", "the mean autocorrelation of a set of windows at lags 0 to num_lags - 1")
-def _check_autocorrelation(autocorrelation) -> str:
-    windows = _waves(200, 32, seed=23, offsets=True)  # offsets that vary from window to window
-    got = numbers(call(autocorrelation, windows, 16), "the autocorrelation")
-    if got.shape == (200, 16):
-        raise WrongAnswer("it returned one row per window; average the autocorrelations over the windows: shape (16,)")
-    expect_shape(got, (16,), "the autocorrelation", "one value per lag, 0 to num_lags - 1")
-    expect_finite(got, "the autocorrelation")
-    expected = _reference_autocorrelation(windows, 16)
-    expect_close(got, expected, "the autocorrelation", rtol=1e-4, atol=1e-5, mistakes=[
-        (_reference_autocorrelation(windows, 16, centre=None), "the windows were not centred: subtract each "
-         "window's own mean first, or an offset looks like correlation at every lag"),
-        (_reference_autocorrelation(windows, 16, centre="set"), "the windows were centred with the mean of the "
-         "whole set; subtract each window's *own* mean (its offset)"),
-        (_reference_autocorrelation(windows, 16, energy="overlap"), "each lag was divided by its number of "
-         "overlapping steps (a mean of products); divide the sum of products by the window's energy, the sum of "
-         "its squared centred values, so that lag 0 is exactly 1"),
-        (_reference_autocorrelation(windows, 16, energy="set"), "every window was divided by the set's mean "
-         "energy; divide each window by its *own* energy, so that loud and quiet windows count alike"),
-    ])
-    if not math.isclose(float(got[0]), 1.0, abs_tol=1e-5):
-        raise WrongAnswer(f"at lag 0 a window matches itself: the value should be 1; got {got[0]:.5f}")
-    wave = _reference_autocorrelation(np.sin(2 * np.pi * 4 * np.arange(32) / 32)[None], 9)
-    return (f"16 lags on windows with offsets and varied loudness; a wave of 4 cycles per 32 steps swings from "
-            f"1 to {wave[4]:.2f} at lag 4 and back to {wave[8]:.2f} at lag 8")
+        raise WrongAnswer(f"got {got:.4f}; expected {expected:.4f}. Per window: the power at frequencies 1 to 16, "
+                          "the share of it at the strongest frequency and its neighbours (one each side, where they "
+                          "exist: the check includes a window whose peak is at 16 cycles); then the mean over the "
+                          "windows")
+    on_real, on_mixed = (_one_number(call(peak_share, w), "the share") for w in (real, mixed))
+    return (f"{on_real:.2f} for real waves, {on_mixed:.2f} for exercise 10.1's two-wave forgery, where the "
+            "spectrum distance saw no difference: a judge of single windows sees what a set's average hides")
 
 
 def _softplus(x):
@@ -162,3 +179,62 @@ def _check_restorer_loss(restorer_loss) -> str:
         if math.isclose(got, wrong, rel_tol=1e-4):
             raise WrongAnswer(f"got {got:.4f}: {explanation}")
     raise WrongAnswer(f"got {got:.4f}; expected {expected:.4f} = {adversarial:.4f} + {l1_weight:g} x {l1:.4f}")
+
+
+#: The chapter's sample size: 2,000 forged windows judged against 2,000 held-out real ones (exercise 10.4).
+CHAPTER_NUM_WINDOWS = 2000
+#: Outcomes the learner may predict in exercise 10.4, and the ratio of distances that separates them.
+FLOOR_OUTCOMES = ("larger", "about the same", "smaller")
+CLEAR_FLOOR_RATIO = 1.5
+
+
+def _measured_floor_outcome(baseline: float, changed: float) -> str:
+    if changed > CLEAR_FLOOR_RATIO * baseline:
+        return "larger"
+    if changed < baseline / CLEAR_FLOOR_RATIO:
+        return "smaller"
+    return "about the same"
+
+
+def _why_floor(num_windows: int, outcome: str) -> str:
+    chance = ("each set's mean spectrum is an average over its windows, and each window puts its power at one "
+              "frequency drawn at random; with n windows the share of each frequency is off by chance by about "
+              "1/sqrt(n), so two real sets differ by about that much")
+    if outcome == "about the same":
+        return (f"{chance}; a change of sample size by less than a factor of about 3 moves that only a little. "
+                "Try a factor of 20")
+    if outcome == "larger":
+        return (f"{chance}: with {num_windows} windows the floor rises, and a forger judged on so few windows "
+                "cannot be told from a real set closer than that. Compare a forger with the floor measured at "
+                "the same number of windows, never with a floor measured on more")
+    return (f"{chance}: with {num_windows} windows the floor falls, so small gaps between forger and real become "
+            "measurable; the price is time, since the floor shrinks only with the square root of the sample")
+
+
+@exercise("10.4", "an experiment: predict, then measure, how the number of windows moves the distance between "
+                  "two real sets")
+def _check_sample_size_experiment(answer) -> str:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        raise WrongAnswer("pass the tuple (num_windows, prediction, real_floor)")
+    num_windows, prediction, real_floor = answer
+    size = float(numbers(num_windows, "num_windows"))
+    if size != int(size) or not 5 <= size <= 50_000:
+        raise WrongAnswer(f"num_windows should be a whole number from 5 to 50000; got {num_windows!r}")
+    num_windows = int(size)
+    factor = max(num_windows, CHAPTER_NUM_WINDOWS) / min(num_windows, CHAPTER_NUM_WINDOWS)
+    if factor < 5:
+        raise WrongAnswer(f"num_windows = {num_windows} is within a factor of 5 of the chapter's "
+                          f"{CHAPTER_NUM_WINDOWS}: change it at least fivefold, up or down (100 or 20000, say)")
+    if prediction not in FLOOR_OUTCOMES:
+        raise WrongAnswer(f"the prediction should be one of {FLOOR_OUTCOMES}; got {prediction!r}")
+    baseline = _one_number(call(real_floor, CHAPTER_NUM_WINDOWS), "real_floor's distance")
+    changed = _one_number(call(real_floor, num_windows), "real_floor's distance")
+    if not (math.isfinite(baseline) and math.isfinite(changed) and 0 < baseline <= 1 and 0 < changed <= 1):
+        raise WrongAnswer(f"real_floor should return a distance between 0 and 1; got {baseline} and {changed}")
+    outcome = _measured_floor_outcome(baseline, changed)
+    measured = (f"two real sets of {num_windows} windows are at spectrum distance {changed:.4f}, against "
+                f"{baseline:.4f} for sets of {CHAPTER_NUM_WINDOWS}: {outcome}")
+    if prediction != outcome:
+        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why_floor(num_windows, outcome)}. "
+                          "Write down what you expect now, and why, before you move on")
+    return f"your prediction held: {measured}. Why: {_why_floor(num_windows, outcome)}"

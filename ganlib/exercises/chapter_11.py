@@ -2,6 +2,7 @@
 
 The checks need no logical devices: each plays the replicas one after the other in this process,
 calling the learner's function once per replica with that replica's share of a global batch.
+Exercise 11.4 times a small game on one device, twice.
 """
 
 from __future__ import annotations
@@ -182,3 +183,65 @@ def _check_loss_scale_step(loss_scale_step) -> str:
             raise WrongAnswer(f"{what}: the loss scale should be halved to {loss_scale / 2:g}; got {new_scale:g}")
     return (f"unscaled in float32 ({underflow} of 64 of these gradients would be 0 in float16 without the scale), "
             "and on inf or NaN the step skipped and the scale halved")
+
+
+#: The chapter's global batch, against which exercise 11.4's experiment compares.
+CHAPTER_BATCH_SIZE = 64
+#: Outcomes the learner may predict in exercise 11.4, and the ratio of speeds that separates them.
+SPEED_OUTCOMES = ("more images per second", "about the same", "fewer images per second")
+CLEAR_SPEED_RATIO = 1.5
+LARGEST_BATCH = 4096  # larger batches make the cell run for minutes on a laptop CPU
+
+
+def _measured_speed_outcome(baseline: float, changed: float) -> str:
+    if changed > CLEAR_SPEED_RATIO * baseline:
+        return "more images per second"
+    if changed < baseline / CLEAR_SPEED_RATIO:
+        return "fewer images per second"
+    return "about the same"
+
+
+def _why_speed(batch_size: int, outcome: str) -> str:
+    if outcome == "about the same":
+        return ("the arithmetic already fills the cores at both batch sizes: a step then takes time in proportion "
+                "to its batch, so carrying more images per step no longer buys images per second")
+    overhead = ("a step costs a fixed price (starting the step's many small operations, the optimizer updates, "
+                "the input pipeline) plus arithmetic that grows with the batch; players this small spend most of "
+                "a step on the fixed price")
+    if outcome == "more images per second":
+        return (f"{overhead}, so {batch_size} images ride on one step for little more time than "
+                f"{CHAPTER_BATCH_SIZE}. This is why scaling up means larger global batches. Images per second "
+                "are not progress per image: a larger batch also means fewer steps per epoch, so the learning "
+                "rate often has to change with it")
+    return (f"{overhead}, so a step of {batch_size} images costs nearly as much time as a step of "
+            f"{CHAPTER_BATCH_SIZE}: the device idles between tiny pieces of arithmetic. Small batches are cheap "
+            "in memory, not in time")
+
+
+@exercise("11.4", "an experiment: predict, then measure, what the batch size does to images per second")
+def _check_batch_size_experiment(answer) -> str:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        raise WrongAnswer("pass the tuple (batch_size, prediction, images_per_second_at)")
+    batch_size, prediction, images_per_second_at = answer
+    size = float(numbers(batch_size, "batch_size"))
+    if size != int(size) or not 1 <= size <= LARGEST_BATCH:
+        raise WrongAnswer(f"batch_size should be a whole number, at least 1 and at most {LARGEST_BATCH} (larger "
+                          f"batches make the cell run for minutes on a laptop); got {batch_size!r}")
+    batch_size = int(size)
+    factor = max(batch_size, CHAPTER_BATCH_SIZE) / min(batch_size, CHAPTER_BATCH_SIZE)
+    if factor < 8:
+        raise WrongAnswer(f"batch_size = {batch_size} is within a factor of 8 of the chapter's {CHAPTER_BATCH_SIZE}: "
+                          "change it at least eightfold, up or down (8 or 512, say)")
+    if prediction not in SPEED_OUTCOMES:
+        raise WrongAnswer(f"the prediction should be one of {SPEED_OUTCOMES}; got {prediction!r}")
+    baseline = float(numbers(call(images_per_second_at, CHAPTER_BATCH_SIZE), "images_per_second_at's speed"))
+    changed = float(numbers(call(images_per_second_at, batch_size), "images_per_second_at's speed"))
+    if not (np.isfinite(baseline) and np.isfinite(changed) and baseline > 0 and changed > 0):
+        raise WrongAnswer(f"images_per_second_at should return a positive speed; got {baseline} and {changed}")
+    outcome = _measured_speed_outcome(baseline, changed)
+    measured = (f"with batches of {batch_size} the game trained on {changed:,.0f} images per second, against "
+                f"{baseline:,.0f} with batches of {CHAPTER_BATCH_SIZE} ({changed / baseline:.1f} times): {outcome}")
+    if prediction != outcome:
+        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why_speed(batch_size, outcome)}. "
+                          "Write down what you expect now, and why, before you move on")
+    return f"your prediction held: {measured}. Why: {_why_speed(batch_size, outcome)}"
