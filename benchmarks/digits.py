@@ -31,7 +31,7 @@ import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 import ganlib  # noqa: E402
-from ganlib import callbacks, data, metrics, recipes  # noqa: E402
+from ganlib import callbacks, data, metrics, recipes, runtime  # noqa: E402
 
 CLASSIFIER = data.DATA_DIR / "digit_classifier.keras"
 
@@ -154,10 +154,10 @@ def main() -> None:
     parser.add_argument("--speed-steps", type=int, default=300)
     parser.add_argument("--quality-seconds", type=float, default=60.0)
     parser.add_argument("--tutorial-seconds", type=float, default=0.0)
-    parser.add_argument("--precision", default="auto", choices=recipes.PRECISIONS)
+    parser.add_argument("--precision", default="auto", choices=runtime.PRECISIONS)
     arguments = parser.parse_args()
 
-    precision = recipes.resolve_precision(arguments.precision)
+    precision = runtime.resolve_precision(arguments.precision)
     batch_size = recipes.DIGITS_RECIPE["batch_size"]
     images = data.scale_images(data.load_digits(split="train")[0])
     dataset = data.make_dataset(images, batch_size, seed=0)

@@ -9,7 +9,7 @@ Protocol (Srivastava et al. 2017, Lin et al. 2018): the ring of 8 and the grid o
 Gaussians of ``ganlib.data``; after training, 2,500 samples from the forger; a sample is of
 high quality when it lies within 3 standard deviations of its nearest mode; a mode is
 captured when at least one high-quality sample falls to it; reverse KL of the histogram of
-high-quality samples over the modes against uniform (`ganlib.metrics.mode_statistics`).
+high-quality samples over the modes against uniform (`ganlib.modes.mode_statistics`).
 
 Each recipe of ``ganlib.recipes.TOY_RECIPES`` is trained on each data set with each seed
 (seeds 0, 1, 2, ...); the table gives the mean and the standard deviation over seeds, with
@@ -41,7 +41,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from ganlib import metrics, provenance, recipes  # noqa: E402
+from ganlib import data, modes, provenance, recipes  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results" / "modes.json"
 PRODUCER = pathlib.Path(__file__).resolve()
@@ -64,7 +64,7 @@ def run_one(recipe: str, dataset: str, seed: int, steps: int | None) -> dict:
     started = time.perf_counter()
     gan, _ = recipes.train_toy(dataset, recipe, steps=steps, seed=seed)
     seconds = time.perf_counter() - started
-    statistics = metrics.mode_statistics(gan.generate(NUM_SAMPLES, seed=1000 + seed), dataset)
+    statistics = modes.mode_statistics(gan.generate(NUM_SAMPLES, seed=1000 + seed), dataset)
     return {"recipe": recipe, "dataset": dataset, "seed": seed, "steps": int(gan.g_optimizer.iterations.numpy()),
             "seconds": round(seconds, 1), **statistics,
             "fingerprint": provenance.digest(provenance.producer_fingerprint(PRODUCER))}
@@ -113,7 +113,7 @@ def beats_pacgan4(rows: list[dict]) -> list[str]:
 def format_table(rows: list[dict]) -> str:
     lines = [f"{'variant':34s} {'data':5s} {'seeds':>5s} {'steps':>6s} {'modes':>12s} {'high quality':>15s} "
              f"{'reverse KL':>14s} {'s/run':>6s}"]
-    for dataset in ("ring", "grid"):
+    for dataset in data.TOY_DATASETS:
         for row in (r for r in rows if r["dataset"] == dataset):
             lines.append(
                 f"{row['recipe']:34s} {dataset:5s} {row['seeds']:5d} {row['steps']:6d} "
@@ -167,7 +167,7 @@ def write_results(path: pathlib.Path, runs: list[dict], commands: list[str], min
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipes", default=",".join(recipes.TOY_RECIPES), help="comma-separated toy recipes")
-    parser.add_argument("--datasets", default="ring,grid")
+    parser.add_argument("--datasets", default=",".join(data.TOY_DATASETS))
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
     parser.add_argument("--steps", type=int, default=None, help="override every recipe's steps")
     parser.add_argument("--out", type=pathlib.Path, default=RESULTS)

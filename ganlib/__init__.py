@@ -14,6 +14,7 @@ _quiet.import_tensorflow()  # before any module below (or keras) imports TensorF
 
 from ganlib import (  # noqa: E402
     callbacks,
+    checks,
     data,
     distribute,
     exercises,
@@ -22,6 +23,7 @@ from ganlib import (  # noqa: E402
     losses,
     metrics,
     models,
+    modes,
     plots,
     recipes,
     runtime,
@@ -30,6 +32,6 @@ from ganlib.gan import GAN  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
-    "GAN", "callbacks", "data", "distribute", "exercises", "health", "layers", "losses", "metrics", "models", "plots",
-    "recipes", "runtime",
+    "GAN", "callbacks", "checks", "data", "distribute", "exercises", "health", "layers", "losses", "metrics",
+    "models", "modes", "plots", "recipes", "runtime",
 ]

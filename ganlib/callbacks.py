@@ -1,13 +1,17 @@
 """Callbacks that watch the game while ``fit()`` runs.
 
-- `SampleGrid`: draws the forger's work from fixed latent vectors every few epochs, keeps
-  the frames for an animation, shows and saves them (chapter 04).
+- `SampleGrid`: draws the forger's work from fixed latent vectors (and, for a conditional
+  GAN, fixed labels) every few epochs, keeps the frames for an animation, shows and saves
+  them (chapter 04; with labels, chapter 08).
 - `TimeBudget`: stops training after a wall-clock budget, with a progress bar in seconds
   (chapter 04 and the command line).
 - `GeneratorAverage`: an exponential moving average of the forger's weights (chapter 04).
 - `EpochShuffle`: a dataset whose order in each epoch depends on (seed, epoch) only, so a run
   resumed by ``keras.callbacks.BackupAndRestore`` sees the batches it would have seen (chapter 11).
 - `TensorBoardSamples`: the forger's samples as images in TensorBoard (chapter 11).
+
+Every grid is `ganlib.plots.image_grid`'s; a conditional GAN's grid shows one class per
+column, in class order.
 """
 
 from __future__ import annotations
@@ -18,40 +22,45 @@ import time
 import keras
 import numpy as np
 
-from ganlib import data, plots
+from ganlib import checks, data, plots
+
+
+def _grid_columns(model) -> int | None:
+    """Columns of a sample grid: one per class for a conditional GAN (chapter 08), else a square grid."""
+    return model.num_classes if model.conditional else None
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """Every ``every`` epochs, draw ``num_samples`` samples from the *same* latent vectors.
+    """Every ``every`` epochs, draw ``num_samples`` samples from the *same* latent vectors (chapter 04).
 
     Keeping the latent vectors fixed makes the frames comparable: each cell of the grid
-    follows one forgery as the forger learns. Frames are kept in ``self.frames`` (with the
-    epoch of each in ``self.epochs``), saved as ``out_dir/epoch_NNN.png`` when ``out_dir``
-    is given, and shown inline when ``show=True``.
+    follows one forgery as the forger learns. A conditional GAN (chapter 08) paints the fixed
+    labels ``0, 1, ..., K-1, 0, ...`` (`ganlib.GAN.generate`'s), and the grid has K columns, so
+    each row reads the classes in order. Frames are kept in ``self.frames`` (with the epoch of
+    each in ``self.epochs``), saved as ``out_dir/epoch_NNN.png`` when ``out_dir`` is given, and
+    shown inline when ``show=True``.
     """
 
     def __init__(self, num_samples: int = 36, every: int = 1, seed: int = 0, out_dir=None, show: bool = False):
         super().__init__()
-        if every < 1:
-            raise ValueError(f"every must be >= 1; got {every!r}")
-        self.num_samples, self.every, self.seed, self.show = num_samples, every, seed, show
+        self.every = checks.check_positive_int("every", every)
+        self.num_samples = checks.check_positive_int("num_samples", num_samples)
+        self.seed, self.show = seed, show
         self.out_dir = None if out_dir is None else pathlib.Path(out_dir)
         self.frames: list[np.ndarray] = []
         self.epochs: list[int] = []
-        self._latent = None
 
     def _draw(self, epoch: int) -> None:
-        if self._latent is None:
-            self._latent = self.model.sample_latent(self.num_samples, seed=self.seed)
-        images = keras.ops.convert_to_numpy(self.model.generator(self._latent, training=False))
+        images = self.model.generate(self.num_samples, seed=self.seed)
         self.frames.append(images)
         self.epochs.append(epoch)
+        columns = _grid_columns(self.model)
         if self.out_dir is not None:
-            plots.save_images(images, self.out_dir / f"epoch_{epoch:03d}.png", title=f"epoch {epoch}")
+            plots.save_images(images, self.out_dir / f"epoch_{epoch:03d}.png", columns, title=f"epoch {epoch}")
         if self.show:
             import matplotlib.pyplot as plt
 
-            plots.show_images(images, title=f"epoch {epoch}", size=2.5)
+            plots.show_images(images, columns, title=f"epoch {epoch}", size=2.5)
             plt.show()
 
     def on_train_begin(self, logs=None):
@@ -64,11 +73,11 @@ class SampleGrid(keras.callbacks.Callback):
 
     def save_gif(self, path, seconds_per_frame: float = 0.4) -> pathlib.Path:
         """Write the frames collected so far as an animated GIF."""
-        return plots.save_gif(self.frames, path, seconds_per_frame)
+        return plots.save_gif(self.frames, path, seconds_per_frame, _grid_columns(self.model))
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stop training once ``seconds`` of wall-clock time have passed since training began.
+    """Stop training once ``seconds`` of wall-clock time have passed since training began (chapter 04).
 
     With ``progress=True`` it shows a progress bar in seconds (use ``fit(verbose=0)`` so
     there is one bar, not two). ``self.steps`` counts the training steps that ran.
@@ -102,13 +111,25 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 class GeneratorAverage(keras.callbacks.Callback):
-    """Keep an exponential moving average (EMA) of the forger's weights while it trains.
+    """Keep an exponential moving average (EMA) of the forger's weights while it trains (chapter 04).
 
     After each step: ``average = m * average + (1 - m) * weights``, with a warm-up
     ``m = min(momentum, (1 + step) / (10 + step))`` so the random initial weights fade out fast.
     The last weights of a GAN jitter from step to step as the players react to each other; their
     average draws cleaner samples (Karras et al. 2018, Yazici et al. 2019). At the end of
-    training the average is copied into the forger (``apply_at_end=True``). Explained in chapter 04.
+    training the average is copied into the forger (``apply_at_end=True``).
+
+    Keras' optimizers keep an EMA too (``keras.optimizers.Adam(use_ema=True, ema_momentum=...)``);
+    this callback stays because, for a forger in a `ganlib.GAN`, that one falls short three ways:
+
+    - it averages the trainable weights only, so batch normalization's moving means and
+      variances stay those of the live weights, paired with averaged weights they never saw;
+      here every weight is averaged, the statistics included;
+    - it has no warm-up: it copies the weights after the first step and then uses the fixed
+      momentum, so with 0.999 those early, nearly random weights weigh about 1/e in the average
+      after a thousand steps;
+    - ``fit()`` swaps the average in only for ``model.optimizer``, which a GAN has not (it has
+      ``d_optimizer`` and ``g_optimizer``), so the average stays inside the optimizer.
     """
 
     def __init__(self, momentum: float = 0.999, apply_at_end: bool = True):
@@ -173,12 +194,7 @@ class EpochShuffle(keras.callbacks.Callback):
         if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= len(samples):
             raise ValueError(f"batch_size must be an integer in [1, {len(samples)}]; got {batch_size!r}")
         if labels is not None:
-            labels = np.asarray(labels)
-            if labels.shape != (len(samples),) or not np.issubdtype(labels.dtype, np.integer):
-                raise ValueError(
-                    f"labels must be integers of shape ({len(samples)},); "
-                    f"got dtype {labels.dtype}, shape {labels.shape}"
-                )
+            labels = checks.check_labels(labels, None, len(samples))
         self.seed = int(seed)
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="data_epoch")
         count = len(samples)
@@ -206,17 +222,19 @@ class TensorBoardSamples(keras.callbacks.Callback):
     """Every ``every`` epochs, write a grid of the forger's samples from fixed latent vectors to TensorBoard.
 
     Use it beside ``keras.callbacks.TensorBoard(log_dir)``, which already writes what ``fit()``
-    reports (``d_loss``, ``g_loss`` and the expert's ``d_real``, ``d_fake``); the images go to
-    ``log_dir/samples`` under the tag ``samples``. For images of shape (height, width, channels)
-    in [-1, 1]. Explained in chapter 11.
+    reports (``d_loss``, ``g_loss`` and the expert's verdicts: ``d_real``, ``d_fake`` under the
+    probability losses, ``score_real``, ``score_fake`` under the others); the images go to
+    ``log_dir/samples`` under the tag ``samples``, tiled edge to edge by `ganlib.plots.image_grid`.
+    For images of shape (height, width, channels) in [-1, 1]; a conditional GAN paints the labels
+    ``0, 1, ..., K-1, 0, ...``, one class per column. Explained in chapter 11.
     """
 
     def __init__(self, log_dir, num_samples: int = 16, every: int = 1, seed: int = 0):
         super().__init__()
-        if every < 1 or num_samples < 1:
-            raise ValueError(f"every and num_samples must be >= 1; got every={every!r}, num_samples={num_samples!r}")
+        self.every = checks.check_positive_int("every", every)
+        self.num_samples = checks.check_positive_int("num_samples", num_samples)
         self.log_dir = pathlib.Path(log_dir) / "samples"
-        self.num_samples, self.every, self.seed = num_samples, every, seed
+        self.seed = seed
         self._writer = None
 
     def on_train_begin(self, logs=None):
@@ -236,13 +254,9 @@ class TensorBoardSamples(keras.callbacks.Callback):
         if (epoch + 1) % self.every:
             return
         images = self.model.generate(self.num_samples, seed=self.seed)
-        side = int(np.ceil(np.sqrt(self.num_samples)))
-        padded = np.concatenate([images, -np.ones((side * side - len(images), *images.shape[1:]), np.float32)])
-        height, width, channels = images.shape[1:]
-        grid = padded.reshape(side, side, height, width, channels).transpose(0, 2, 1, 3, 4)
-        grid = grid.reshape(1, side * height, side * width, channels)
+        grid = plots.image_grid(images, _grid_columns(self.model), padding=0)  # in [0, 1]
         with self._writer.as_default():
-            tf.summary.image("samples", (grid + 1.0) / 2.0, step=epoch + 1)
+            tf.summary.image("samples", grid.reshape(1, *grid.shape[:2], -1), step=epoch + 1)
         self._writer.flush()
 
     def on_train_end(self, logs=None):

@@ -16,6 +16,8 @@ import socket
 import numpy as np
 import tensorflow as tf
 
+from ganlib import checks
+
 DATA_DIR = pathlib.Path(__file__).resolve().parent.parent / "data"
 BUNDLED_DIGITS = DATA_DIR / "mnist_5k.npz"
 DIGIT_SOURCES = ("bundled", "tfds")
@@ -26,12 +28,8 @@ DIGIT_SPLITS = ("train", "test", "all")
 RING_RADIUS, RING_STD, RING_MODES = 1.0, 0.01, 8
 #: The grid benchmark: 25 Gaussians with means on {-4, -2, 0, 2, 4}^2, standard deviation 0.05.
 GRID_VALUES, GRID_STD = (-4.0, -2.0, 0.0, 2.0, 4.0), 0.05
-
-
-def _check_count(num_samples) -> int:
-    if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
-        raise ValueError(f"num_samples must be a positive integer; got {num_samples!r}")
-    return int(num_samples)
+#: The names of the 2-D benchmarks (`sample_ring`, `sample_grid`), as chapters 05-06 and the command line use them.
+TOY_DATASETS = ("ring", "grid")
 
 
 def ring_modes(num_modes: int = RING_MODES, radius: float = RING_RADIUS) -> np.ndarray:
@@ -48,7 +46,7 @@ def grid_modes(values=GRID_VALUES) -> np.ndarray:
 
 def sample_modes(num_samples: int, modes: np.ndarray, std: float, seed: int | None = None) -> np.ndarray:
     """Equal-weight Gaussian mixture around ``modes`` (shape ``(k, d)``), float32 ``(n, d)``."""
-    num_samples = _check_count(num_samples)
+    num_samples = checks.check_positive_int("num_samples", num_samples)
     modes = np.asarray(modes, dtype=np.float32)
     if modes.ndim != 2:
         raise ValueError(f"modes must have shape (num_modes, dims); got {modes.shape}")
@@ -75,7 +73,7 @@ def sample_mixture_1d(
     seed: int | None = None,
 ) -> np.ndarray:
     """Samples of a 1-D Gaussian mixture, shape ``(n, 1)``; equal weights unless given."""
-    num_samples = _check_count(num_samples)
+    num_samples = checks.check_positive_int("num_samples", num_samples)
     means, stds = np.asarray(means, np.float64), np.asarray(stds, np.float64)
     if means.shape != stds.shape or means.ndim != 1:
         raise ValueError(f"means and stds must be 1-D and of one length; got {means.shape} and {stds.shape}")
@@ -250,19 +248,13 @@ def make_dataset(
     the labels as int32, for a conditional GAN (chapter 08).
     """
     samples = np.asarray(samples)
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    batch_size = checks.check_positive_int("batch_size", batch_size)
     if len(samples) < batch_size and drop_remainder:
         raise ValueError(
             f"need at least one full batch: batch_size={batch_size} but only {len(samples)} samples"
         )
     if labels is not None:
-        labels = np.asarray(labels)
-        if labels.shape != (len(samples),) or not np.issubdtype(labels.dtype, np.integer):
-            raise ValueError(
-                f"labels must be integers, one per sample: shape ({len(samples)},); "
-                f"got dtype {labels.dtype}, shape {labels.shape}"
-            )
+        labels = checks.check_labels(labels, None, len(samples))
     elements = samples if labels is None else (samples, labels.astype(np.int32))
     dataset = tf.data.Dataset.from_tensor_slices(elements).cache()
     if shuffle:
@@ -278,10 +270,9 @@ def without_autotuning(dataset: tf.data.Dataset) -> tf.data.Dataset:
     """The same dataset with tf.data's autotuner switched off.
 
     The autotuner's background thread wakes after 10, 20, 40, ... ms, and when ``fit()`` ends
-    (or an epoch ends and its iterator is dropped) TensorFlow 2.21 waits for the next wake-up:
-    200 steps that take 10.5 s ended at 20.48 s, halving the measured speed. Samples held in
-    memory gain nothing from autotuning, so the course's pipelines go without it. Explained in
-    chapter 11.
+    (or an epoch ends and its iterator is dropped) TensorFlow 2.21 waits for the next wake-up,
+    which can cost as much time as the steps themselves. Samples held in memory gain nothing
+    from autotuning, so the course's pipelines go without it. Explained in chapter 11.
     """
     if not isinstance(dataset, tf.data.Dataset):
         raise ValueError(f"without_autotuning expects a tf.data.Dataset; got {type(dataset).__name__}")

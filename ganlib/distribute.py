@@ -18,6 +18,8 @@ import os
 
 import tensorflow as tf
 
+from ganlib import checks
+
 
 def split_cpu(num_devices: int) -> list[str]:
     """Split the CPU into ``num_devices`` logical devices and return their names.
@@ -26,8 +28,7 @@ def split_cpu(num_devices: int) -> list[str]:
     or ``tf.config.list_logical_devices`` call), so call this first, right after importing.
     Calling it again with the same number is harmless. Explained in chapter 11.
     """
-    if not isinstance(num_devices, int) or isinstance(num_devices, bool) or num_devices < 1:
-        raise ValueError(f"num_devices must be a positive integer; got {num_devices!r}")
+    checks.check_positive_int("num_devices", num_devices)
     cpu = tf.config.list_physical_devices("CPU")[0]
     wanted = [tf.config.LogicalDeviceConfiguration() for _ in range(num_devices)]
     try:
@@ -45,15 +46,18 @@ def split_cpu(num_devices: int) -> list[str]:
 
 
 def _cluster_from_tf_config() -> dict:
-    """The ``cluster`` part of ``TF_CONFIG`` ({} when unset); ValueError when it is not valid JSON."""
+    """The ``cluster`` part of ``TF_CONFIG`` ({} when unset); ValueError when it is not a JSON object."""
     text = os.environ.get("TF_CONFIG", "")
     if not text.strip():
         return {}
+    expected = f"TF_CONFIG must be JSON with a 'cluster' and a 'task'; got {text[:200]!r}"
     try:
         config = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"TF_CONFIG must be JSON with a 'cluster' and a 'task'; got {text[:200]!r}") from error
-    return config.get("cluster", {}) if isinstance(config, dict) else {}
+        raise ValueError(expected) from error
+    if not isinstance(config, dict):
+        raise ValueError(expected)
+    return config.get("cluster", {})
 
 
 def _tpu_resolver():

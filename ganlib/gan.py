@@ -1,31 +1,23 @@
 """The game: a forger (generator) and an expert (discriminator) trained against each other.
 
 `GAN` is a subclassed ``keras.Model`` with its own ``train_step``, so the whole game runs
-through ``fit()`` with Keras's callbacks, progress bar, checkpoints and ``tf.distribute``.
-
-Explained in chapter 03; the options for fixing a game that goes wrong in chapter 06.
+through ``fit()`` with Keras's callbacks, progress bar, checkpoints and ``tf.distribute``. Its
+step is the one the learner writes in chapter 03; the options for fixing a game that goes wrong
+(chapter 06) live inside the two players' losses.
 """
 
 from __future__ import annotations
-
-import re
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from ganlib import losses
+from ganlib import checks, losses
 
 #: The two orders in which a step can update the players (chapter 03, "One step of the game").
 UPDATE_ORDERS = ("sequential", "simultaneous")
 #: Where ``save_weights`` keeps the state of the noise generator (chapter 11).
 _SEED_STATE_KEY = "seed_generator_state"
-#: What the input pipeline's check of the real samples says when a batch holds NaN or inf (chapter 04).
-_NON_FINITE_MESSAGE = "ganlib: non-finite real values in a batch, count"
-
-
-def _shape_text(shape) -> str:
-    return "(" + ", ".join("batch" if size is None else str(size) for size in shape) + ")"
 
 
 @keras.saving.register_keras_serializable(package="ganlib")
@@ -36,8 +28,7 @@ class GAN(keras.Model):
         generator: a ``keras.Model`` that maps a flat latent vector, shape
             ``(batch, latent_dim)``, to a sample. The latent size is read from its input.
         discriminator: a ``keras.Model`` that maps a sample to one score (a logit) per example.
-        loss: the name of the game's loss, one of ``ganlib.losses.LOSSES``
-            (default ``"non_saturating"``).
+        loss: the name of the game's loss, a key of ``ganlib.losses.LOSSES`` (default ``"non_saturating"``).
         d_steps: expert updates per forger update (default 1).
         label_smoothing: one-sided label smoothing for the expert's real targets (default 0).
         gradient_penalty: weight of the gradient penalty on the expert, evaluated on random
@@ -45,8 +36,7 @@ class GAN(keras.Model):
         update_order: ``"sequential"`` (default): the expert learns from a batch, then the
             forger learns against the *updated* expert from fresh noise, as the story tells it.
             ``"simultaneous"``: both players compute their gradients on the same fakes against
-            the same expert, then both update; one generator pass less per step. Needs
-            ``d_steps=1``.
+            the same expert, then both update; one generator pass less per step. Needs ``d_steps=1``.
         pack: PacGAN's packing (Lin et al. 2018): the expert judges ``pack`` samples at once,
             all real or all fake, concatenated along the last axis; the discriminator's input
             then has ``pack`` times the samples' last dimension (default 1, off).
@@ -57,69 +47,36 @@ class GAN(keras.Model):
         seed: seed of the noise generator attached to the model, so that a seeded run draws
             the same latent vectors every time.
 
-    Randomness under ``tf.distribute`` (chapter 11): each replica draws the latent vectors (and
-    labels and penalty weights) of the whole global batch from the shared seed and keeps its own
-    slice, so N replicas train on exactly the noise that one device would draw.
+    Under ``tf.distribute`` every replica draws its slice of the noise one device would draw (chapter 11).
 
-    Metrics reported by ``fit()``: ``d_loss`` and ``g_loss`` (the two players' losses, mean
-    over the examples of the epoch so far), and ``d_real`` and ``d_fake``: under the
-    probability losses (minimax, non-saturating) the expert's mean probability that a real
-    and a forged sample is real; under the other losses the expert's mean raw score.
+    Metrics reported by ``fit()``: ``d_loss`` and ``g_loss`` (the two players' losses, mean over
+    the examples of the epoch so far); under the probability losses ``d_real`` and ``d_fake``, the
+    expert's mean probability that a real and a forged sample is real; under the other losses
+    ``score_real`` and ``score_fake``, its mean raw scores.
     """
 
-    def __init__(
-        self,
-        generator: keras.Model,
-        discriminator: keras.Model,
-        loss: str = "non_saturating",
-        d_steps: int = 1,
-        label_smoothing: float = 0.0,
-        gradient_penalty: float = 0.0,
-        update_order: str = "sequential",
-        pack: int = 1,
-        num_classes: int | None = None,
-        seed: int | None = None,
-        **kwargs,
-    ):
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, loss: str = "non_saturating",
+                 d_steps: int = 1, label_smoothing: float = 0.0, gradient_penalty: float = 0.0,
+                 update_order: str = "sequential", pack: int = 1, num_classes: int | None = None,
+                 seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if num_classes is not None and (not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
-            raise ValueError(f"num_classes must be None or an integer >= 2; got {num_classes!r}")
-        self.num_classes = None if num_classes is None else int(num_classes)
-        self.latent_dim = _latent_dim_of(generator, self.conditional)
-        self.sample_shape = _sample_shape_of(generator)
-        if not isinstance(pack, int) or pack < 1:
-            raise ValueError(f"pack must be an integer >= 1; got {pack!r}")
+        self.num_classes = checks.check_num_classes(num_classes)
+        self.latent_dim = checks.latent_dim_of(generator, self.conditional)
+        self.sample_shape = checks.sample_shape_of(generator)
+        self.pack = checks.check_positive_int("pack", pack)
         if pack > 1 and self.conditional:
             raise ValueError(f"pack > 1 is not supported for a conditional GAN (num_classes set); got pack={pack}")
-        _check_discriminator(discriminator, packed_shape(self.sample_shape, pack), pack, self.conditional)
-        self.loss_name = losses.check_loss_name(loss)
-        if not isinstance(d_steps, int) or d_steps < 1:
-            raise ValueError(f"d_steps must be an integer >= 1; got {d_steps!r}")
-        if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(f"label_smoothing must be in [0, 1); got {label_smoothing!r}")
-        if label_smoothing and loss not in losses.PROBABILITY_LOSSES:
-            raise ValueError(
-                f"label_smoothing works with the losses {losses.PROBABILITY_LOSSES}; got loss={loss!r}"
-            )
-        if gradient_penalty < 0:
-            raise ValueError(f"gradient_penalty must be >= 0; got {gradient_penalty!r}")
-        if update_order not in UPDATE_ORDERS:
-            raise ValueError(f"update_order must be one of {UPDATE_ORDERS}; got {update_order!r}")
-        if update_order == "simultaneous" and d_steps != 1:
-            raise ValueError(f"update_order='simultaneous' needs d_steps=1; got d_steps={d_steps}")
-        self.generator = generator
-        self.discriminator = discriminator
-        self.d_steps = d_steps
-        self.label_smoothing = float(label_smoothing)
-        self.gradient_penalty = float(gradient_penalty)
-        self.update_order = update_order
-        self.pack = pack
-        self.seed = seed
+        checks.check_discriminator(discriminator, self.sample_shape, pack, self.conditional)
+        self.game_loss = losses.get(loss)
+        self.loss_name = self.game_loss.name
+        self.d_steps = checks.check_positive_int("d_steps", d_steps)
+        _check_options(self.game_loss, label_smoothing, gradient_penalty, update_order, d_steps)
+        self.generator, self.discriminator = generator, discriminator
+        self.label_smoothing, self.gradient_penalty = float(label_smoothing), float(gradient_penalty)
+        self.update_order, self.seed = update_order, seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        real_name, fake_name = ("d_real", "d_fake") if self.game_loss.probability else ("score_real", "score_fake")
+        self._game_metrics = [keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", real_name, fake_name)]
         self.built = True  # both players are built models, so the game has all its weights
 
     @property
@@ -127,19 +84,17 @@ class GAN(keras.Model):
         """True for a conditional GAN (``num_classes`` set; chapter 08)."""
         return self.num_classes is not None
 
-    # ----------------------------------------------------------------------------- setup
+    @property
+    def metrics(self):
+        return self._game_metrics
+
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Give each player its own optimizer (a different learning rate each is chapter 06's TTUR)."""
-        if d_optimizer is None or g_optimizer is None:
+        if d_optimizer is None or g_optimizer is None or "optimizer" in kwargs or "loss" in kwargs:
             raise ValueError(
-                "GAN.compile needs both d_optimizer= and g_optimizer=, for example "
-                "keras.optimizers.Adam(2e-4, beta_1=0.5); got "
-                f"d_optimizer={d_optimizer!r}, g_optimizer={g_optimizer!r}"
-            )
-        if "optimizer" in kwargs or "loss" in kwargs:
-            raise ValueError(
-                "GAN.compile takes d_optimizer= and g_optimizer=, and the loss goes to GAN(loss=...); "
-                f"got {sorted(key for key in ('optimizer', 'loss') if key in kwargs)}"
+                "GAN.compile needs both d_optimizer= and g_optimizer=, for example keras.optimizers.Adam(2e-4, "
+                "beta_1=0.5), and the loss goes to GAN(loss=...); got d_optimizer="
+                f"{d_optimizer!r}, g_optimizer={g_optimizer!r}, other keys {sorted(kwargs)}"
             )
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer = _with_loss_scaling(keras.optimizers.get(d_optimizer), self.discriminator)
@@ -151,21 +106,12 @@ class GAN(keras.Model):
             self.d_optimizer.build(self.discriminator.trainable_variables)
             self.g_optimizer.build(self.generator.trainable_variables)
 
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
-
     def call(self, inputs, training=False):
         """The model's forward pass is the forger's: latent vectors (and labels) in, samples out."""
         return self.generator(inputs, training=training)
 
-    # ------------------------------------------------------------------------- the game
     def sample_latent(self, batch_size, seed=None):
-        """Standard-normal latent vectors, shape ``(batch_size, latent_dim)``.
-
-        With ``seed=None`` the model's own seed generator is used (and advanced); an integer
-        seed gives the same vectors every time.
-        """
+        """Standard-normal latent vectors, shape ``(batch_size, latent_dim)``; ``seed=None`` uses the model's own."""
         seed = self.seed_generator if seed is None else seed
         return keras.random.normal((batch_size, self.latent_dim), seed=seed)
 
@@ -176,483 +122,242 @@ class GAN(keras.Model):
         seed = self.seed_generator if seed is None else seed
         return keras.random.randint((batch_size,), 0, self.num_classes, seed=seed, dtype="int32")
 
-    def _for_this_replica(self, draw, batch_size):
-        """Draw for the whole global batch and keep this replica's slice (chapter 11).
+    def _noise(self, batch_size):
+        """This replica's latent vectors and (if conditional) labels for one batch of forgeries."""
+        latent = _for_this_replica(self.sample_latent, batch_size)
+        return latent, (_for_this_replica(self.sample_labels, batch_size) if self.conditional else None)
 
-        With one replica this is ``draw(batch_size)``. With N replicas, each one draws N times
-        its batch from the shared seed state (the same numbers on every replica) and keeps the
-        slice at its own position, so the global batch gets the noise one device would draw.
-        """
-        context = tf.distribute.get_replica_context()
-        replicas = 1 if context is None else context.num_replicas_in_sync
-        if replicas == 1:
-            return draw(batch_size)
-        everything = draw(batch_size * replicas)
-        start = tf.cast(context.replica_id_in_sync_group, tf.int32) * batch_size
-        return everything[start : start + batch_size]
-
-    def _training_latent(self, batch_size):
-        return self._for_this_replica(self.sample_latent, batch_size)
-
-    def _training_labels(self, batch_size):
-        return self._for_this_replica(self.sample_labels, batch_size)
-
-    def _forge(self, latent, labels, training=True):
-        inputs = latent if labels is None else [latent, labels]
-        return self.generator(inputs, training=training)
-
-    def _pack(self, samples):
-        """(batch, ..., c) -> (batch / pack, ..., pack * c): groups of ``pack`` samples side by side."""
-        if self.pack == 1:
-            return samples
-        shape = tf.shape(samples)
-        grouped = tf.reshape(samples, tf.concat([[shape[0] // self.pack, self.pack], shape[1:]], axis=0))
-        rank = len(samples.shape)
-        # move the group axis next to the channels, then merge them
-        order = [0] + list(range(2, rank)) + [1, rank]
-        merged = tf.transpose(grouped, order)
-        new_shape = tf.concat([[shape[0] // self.pack], shape[1:-1], [self.pack * shape[-1]]], axis=0)
-        return tf.reshape(merged, new_shape)
-
-    def _judge(self, samples, labels=None):
-        """The expert's logits for a batch of samples (packed first when ``pack`` > 1; with labels if conditional)."""
+    # ------------------------------------------------------------------------- the game
+    def discriminate(self, samples, labels=None, training=False):
+        """The expert's scores (logits) for a batch: packed first when ``pack`` > 1, with labels if conditional."""
         if labels is not None:
-            return self.discriminator([samples, labels], training=True)
-        return self.discriminator(self._pack(samples), training=True)
+            return self.discriminator([samples, labels], training=training)
+        return self.discriminator(pack_samples(samples, self.pack), training=training)
 
-    def _expert_probability_or_score(self, logits):
-        logits = tf.cast(logits, tf.float32)
-        return tf.sigmoid(logits) if self.loss_name in losses.PROBABILITY_LOSSES else logits
+    def _generate(self, latent, labels, training=True):
+        return self.generator(latent if labels is None else [latent, labels], training=training)
 
-    def _discriminator_loss(self, real, fake, real_logits, fake_logits, labels=None):
+    def _discriminator_loss(self, real, real_labels, fake, fake_labels):
+        """The expert's per-example loss on a real batch and a batch of forgeries, plus both batches' scores."""
+        real_logits = self.discriminate(real, real_labels, training=True)
+        fake_logits = self.discriminate(fake, fake_labels, training=True)
         per_example = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
         if self.gradient_penalty:
-            penalty = self._gradient_penalty(self._pack(real), self._pack(fake), labels)
+            real, fake = pack_samples(real, self.pack), pack_samples(fake, self.pack)
+            mix = _for_this_replica(
+                lambda size: keras.random.uniform((size,), seed=self.seed_generator, dtype=real.dtype),
+                tf.shape(real)[0])
+            penalty = losses.interpolate_gradient_penalty(self.discriminator, real, fake, mix, real_labels)
             per_example += self.gradient_penalty * penalty
-        return per_example
+        return per_example, real_logits, fake_logits
 
-    def _gradient_penalty(self, real, fake, labels=None):
-        """Per-example (||grad D(x_hat)|| - 1)^2 on x_hat = a*real + (1-a)*fake, a ~ U(0, 1).
-
-        A conditional expert judges the interpolates with the real samples' labels.
-        """
-        batch_size = tf.shape(real)[0]
-        weight = self._for_this_replica(
-            lambda size: keras.random.uniform((size,), seed=self.seed_generator, dtype=real.dtype), batch_size
-        )
-        weight = tf.reshape(weight, tf.concat([[batch_size], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0))
-        interpolates = weight * real + (1.0 - weight) * tf.cast(fake, real.dtype)
-        with tf.GradientTape() as tape:
-            tape.watch(interpolates)
-            scores = self.discriminator(interpolates if labels is None else [interpolates, labels], training=True)
-        gradients = tf.reshape(tape.gradient(scores, interpolates), [batch_size, -1])
-        # the epsilon keeps the norm's gradient finite where the gradient is exactly zero
-        norm = tf.sqrt(tf.reduce_sum(tf.square(tf.cast(gradients, tf.float32)), axis=1) + 1e-12)
-        return tf.square(norm - 1.0)
-
-    def _apply(self, optimizer, tape, scaled_loss, model):
-        """Apply the gradients of a loss already scaled with ``optimizer.scale_loss`` (mixed precision)."""
-        gradients = tape.gradient(scaled_loss, model.trainable_weights)
-        optimizer.apply_gradients(zip(gradients, model.trainable_weights))
-
-    def _unpack_data(self, data):
-        """(real samples, real labels or None) from what fit() hands to train_step."""
-        if self.conditional:
-            if not isinstance(data, (tuple, list)) or len(data) < 2 or data[1] is None:
-                raise ValueError("a conditional GAN trains on (samples, labels) pairs; got samples without labels")
-            labels = tf.cast(tf.reshape(data[1], [-1]), tf.int32)
-            return data[0], labels
-        return (data[0] if isinstance(data, (tuple, list)) else data), None
+    def _generator_loss(self, fake_logits):
+        return losses.generator_loss(self.loss_name, fake_logits)
 
     def train_step(self, data):
-        """One step of the game on a batch of real samples (chapter 03): see `_play`."""
-        real, real_labels = self._unpack_data(data)
-        _check_batch_shape(real.shape, self.sample_shape)
-        real = tf.cast(real, tf.float32)
-        if self.pack > 1 and real.shape[0] is not None and real.shape[0] % self.pack:
-            raise ValueError(f"with pack={self.pack} the batch size must be a multiple of it; got {real.shape[0]}")
-        # Nothing moves (weights, optimizers, noise) before the batch is there: a batch that fails the
-        # input pipeline's check (`refuse_non_finite`) stops the step before any update.
-        with tf.control_dependencies([real]):
-            self._play(real, real_labels)
-        return self._reported_metrics()
-
-    def _play(self, real, real_labels):
-        """One step of the game on a batch of real samples: both players' updates and the trackers (chapter 03)."""
+        """One step of the game on a batch of real samples (chapter 03): the expert learns, then the forger."""
+        real, real_labels = _real_batch(data, self)
         batch_size = tf.shape(real)[0]
+        mean = tf.nn.compute_average_loss  # over the global batch, right on any number of replicas (chapter 11)
+        # Nothing moves before the batch is there: one refused by `checks.refuse_non_finite` changes nothing.
+        with tf.control_dependencies([real]):
+            if self.update_order == "sequential":
+                for _ in range(self.d_steps):  # 1. the expert studies real paintings and fresh forgeries
+                    latent, labels = self._noise(batch_size)
+                    with tf.GradientTape() as d_tape:
+                        fake = self._generate(latent, labels)
+                        d_losses, real_logits, fake_logits = self._discriminator_loss(real, real_labels, fake, labels)
+                        d_scaled = self.d_optimizer.scale_loss(mean(d_losses))
+                    _apply_gradients(self.d_optimizer, d_tape, d_scaled, self.discriminator)
+                latent, labels = self._noise(batch_size)  # 2. the forger paints again, judged by the updated expert
+                with tf.GradientTape() as g_tape:
+                    g_losses = self._generator_loss(self.discriminate(self._generate(latent, labels), labels, True))
+                    g_scaled = self.g_optimizer.scale_loss(mean(g_losses))
+                _apply_gradients(self.g_optimizer, g_tape, g_scaled, self.generator)
+            else:  # simultaneous: both players learn from the same forgeries
+                latent, labels = self._noise(batch_size)
+                with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+                    fake = self._generate(latent, labels)
+                    d_losses, real_logits, fake_logits = self._discriminator_loss(real, real_labels, fake, labels)
+                    g_losses = self._generator_loss(fake_logits)
+                    d_scaled, g_scaled = self.d_optimizer.scale_loss(mean(d_losses)), self.g_optimizer.scale_loss(
+                        mean(g_losses))
+                _apply_gradients(self.d_optimizer, d_tape, d_scaled, self.discriminator)
+                _apply_gradients(self.g_optimizer, g_tape, g_scaled, self.generator)
+            self._track(d_losses, g_losses, real_logits, fake_logits)
+        return mean_over_replicas(self.metrics)
 
-        def draw_labels():
-            return self._training_labels(batch_size) if self.conditional else None
+    def _track(self, d_losses, g_losses, real_logits, fake_logits):
+        """Per-example values into the trackers, so their means are exact over the global batch (chapter 11)."""
+        verdicts = [tf.cast(tf.reshape(logits, [-1]), tf.float32) for logits in (real_logits, fake_logits)]
+        if self.game_loss.probability:
+            verdicts = [tf.sigmoid(logits) for logits in verdicts]
+        for tracker, values in zip(self.metrics, [d_losses, g_losses, *verdicts]):
+            tracker.update_state(values)
 
-        if self.update_order == "simultaneous":
-            latent, fake_labels = self._training_latent(batch_size), draw_labels()
-            with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
-                fake = self._forge(latent, fake_labels)
-                real_logits, fake_logits = self._judge(real, real_labels), self._judge(fake, fake_labels)
-                d_per_example = self._discriminator_loss(real, fake, real_logits, fake_logits, real_labels)
-                g_per_example = losses.generator_loss(self.loss_name, fake_logits)
-                d_loss = tf.nn.compute_average_loss(d_per_example)
-                g_loss = tf.nn.compute_average_loss(g_per_example)
-                d_scaled, g_scaled = self.d_optimizer.scale_loss(d_loss), self.g_optimizer.scale_loss(g_loss)
-            self._apply(self.d_optimizer, d_tape, d_scaled, self.discriminator)
-            self._apply(self.g_optimizer, g_tape, g_scaled, self.generator)
-        else:
-            # 1. the expert studies real paintings and fresh forgeries (d_steps times)
-            for _ in range(self.d_steps):
-                latent, fake_labels = self._training_latent(batch_size), draw_labels()
-                with tf.GradientTape() as d_tape:
-                    fake = self._forge(latent, fake_labels)
-                    real_logits, fake_logits = self._judge(real, real_labels), self._judge(fake, fake_labels)
-                    d_per_example = self._discriminator_loss(real, fake, real_logits, fake_logits, real_labels)
-                    d_loss = tf.nn.compute_average_loss(d_per_example)
-                    d_scaled = self.d_optimizer.scale_loss(d_loss)
-                self._apply(self.d_optimizer, d_tape, d_scaled, self.discriminator)
-            # 2. the forger paints new fakes and learns from the updated expert's verdict
-            latent, fake_labels = self._training_latent(batch_size), draw_labels()
-            with tf.GradientTape() as g_tape:
-                generated = self._forge(latent, fake_labels)
-                g_per_example = losses.generator_loss(self.loss_name, self._judge(generated, fake_labels))
-                g_loss = tf.nn.compute_average_loss(g_per_example)
-                g_scaled = self.g_optimizer.scale_loss(g_loss)
-            self._apply(self.g_optimizer, g_tape, g_scaled, self.generator)
-
-        # Per-example values: the trackers' means are then exact over the global batch,
-        # also when replicas each see part of it.
-        self.d_loss_tracker.update_state(d_per_example)
-        self.g_loss_tracker.update_state(g_per_example)
-        self.d_real_tracker.update_state(self._expert_probability_or_score(tf.reshape(real_logits, [-1])))
-        self.d_fake_tracker.update_state(self._expert_probability_or_score(tf.reshape(fake_logits, [-1])))
-
-    def _reported_metrics(self):
-        """The trackers' running means over the global batch, the same value on every replica (chapter 11).
-
-        Inside a replica each tracker holds only that replica's share, so with N replicas the
-        totals and counts are summed over the replicas first; ``fit()`` then averages N equal
-        values. Across several workers (MultiWorkerMirroredStrategy) Keras averages with
-        ``strategy.reduce("MEAN", value, axis=0)``, which fails on a scalar, so there each value
-        goes out with shape (1,) and comes back from that average as a scalar.
-        """
-        context = tf.distribute.get_replica_context()
-        if context is None or context.num_replicas_in_sync == 1:
-            return {metric.name: metric.result() for metric in self.metrics}
-        # tf.identity reads this replica's value (all_reduce refuses the variables themselves)
-        totals = context.all_reduce("SUM", [tf.identity(metric.total) for metric in self.metrics])
-        counts = context.all_reduce("SUM", [tf.identity(metric.count) for metric in self.metrics])
-        shape = [1] if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy) else []
-        return {metric.name: tf.reshape(tf.math.divide_no_nan(total, count), shape)
-                for metric, total, count in zip(self.metrics, totals, counts)}
-
-    # ------------------------------------------------------------- checks around fit()
     def fit(self, x=None, y=None, **kwargs):
         """Train on real samples: a ``tf.data.Dataset`` of batches or an array of samples.
 
-        The first batch (or the whole array) is checked before training starts: shape against the
-        forger's output, a float dtype, not empty, finite, and images in [-1, 1] (raw 0-255 images
-        get a hint to scale). A dataset's later batches are checked for NaN and inf as the input
-        pipeline delivers them, outside the training step (so XLA compiles the step as it is): at
-        the first such batch ``fit`` stops with a ValueError that names it (chapter 04), before
-        that batch changes any weight.
+        The first batch (or the whole array) is checked before training starts (`checks.check_real_data`).
+        A dataset's later batches are checked for NaN and inf as the input pipeline delivers them: at the
+        first such batch ``fit`` stops with a ValueError that names it (chapter 04), before that batch
+        changes any weight.
         """
-        check_real_data(x, self.sample_shape, labels=y, num_classes=self.num_classes)
+        checks.check_real_data(x, self.sample_shape, labels=y, num_classes=self.num_classes)
         callbacks = kwargs.pop("callbacks", None)
         if callbacks is not None and not isinstance(callbacks, (list, tuple)):
             raise ValueError(f"callbacks must be a list of keras.callbacks.Callback; got {type(callbacks).__name__}")
         if not isinstance(x, tf.data.Dataset):
             return super().fit(x, y, callbacks=callbacks, **kwargs)
         kwargs.setdefault("shuffle", False)  # a dataset shuffles itself (ganlib.data.make_dataset)
-        position = _BatchPosition()
+        position = checks.BatchPosition()
         try:
-            return super().fit(refuse_non_finite(x), y, callbacks=[*(callbacks or []), position], **kwargs)
+            return super().fit(checks.refuse_non_finite(x), y, callbacks=[*(callbacks or []), position], **kwargs)
         except tf.errors.InvalidArgumentError as error:
-            count = re.search(re.escape(_NON_FINITE_MESSAGE) + r"\]\s*\[(\d+)\]", error.message or "")
-            if count is None:
+            refusal = checks.non_finite_refusal(error, position)
+            if refusal is None:
                 raise
-            raise ValueError(
-                f"real samples must be finite numbers: {position.describe()} has {count.group(1)} non-finite "
-                "values (NaN or inf). Training stopped before that batch changed any weight; find where the "
-                "data pipeline makes them (a division by zero, a log of 0, a corrupt file)."
-            ) from None
+            raise refusal from None
 
-    # ------------------------------------------------------------------------ sampling
     def generate(self, num_samples: int, seed: int | None = None, batch_size: int = 1024, labels=None) -> np.ndarray:
-        """Draw ``num_samples`` forgeries as a NumPy array (inference mode).
+        """Draw ``num_samples`` forgeries as a NumPy array (inference mode, in batches of ``batch_size``).
 
         The same integer ``seed`` gives the same samples, also after saving and reloading. A
-        conditional GAN paints the digits in ``labels`` (integers, shape ``(num_samples,)``;
+        conditional GAN paints the classes in ``labels`` (integers, shape ``(num_samples,)``;
         default ``0, 1, ..., K-1, 0, 1, ...``).
         """
-        if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
-            raise ValueError(f"num_samples must be a positive integer; got {num_samples!r}")
-        num_samples = int(num_samples)
+        num_samples = checks.check_positive_int("num_samples", num_samples)
         if self.conditional:
             labels = np.arange(num_samples) % self.num_classes if labels is None else labels
-            labels = check_labels(labels, self.num_classes, num_samples)
+            labels = checks.check_labels(labels, self.num_classes, num_samples)
         elif labels is not None:
             raise ValueError("labels= needs a conditional GAN (num_classes set); this one has num_classes=None")
         latent = self.sample_latent(num_samples, seed=seed)
-        parts = []
-        for start in range(0, num_samples, batch_size):
-            part_labels = None if labels is None else keras.ops.convert_to_tensor(labels[start : start + batch_size])
-            part = self._forge(latent[start : start + batch_size], part_labels, training=False)
-            parts.append(keras.ops.convert_to_numpy(part))
+        parts = [keras.ops.convert_to_numpy(self._generate(
+            latent[start : start + batch_size],
+            None if labels is None else tf.constant(labels[start : start + batch_size]), training=False,
+        )) for start in range(0, num_samples, batch_size)]
         return np.concatenate(parts).astype(np.float32)
 
     # ------------------------------------------------------------------- serialization
     def save_own_variables(self, store):
-        """Save the noise generator's state with the weights (``save_weights``, ``BackupAndRestore``).
-
-        A run resumed from a checkpoint then draws the latent vectors it would have drawn had it
-        never stopped (chapter 11). Both optimizers are attributes, so their state is saved already.
-        """
+        """Save the noise generator's state with the weights: a resumed run draws the same noise (chapter 11)."""
         super().save_own_variables(store)
         store[_SEED_STATE_KEY] = keras.ops.convert_to_numpy(self.seed_generator.state)
 
     def load_own_variables(self, store):
-        keys = list(store.keys())
-        super().load_own_variables({key: store[key] for key in keys if key != _SEED_STATE_KEY})
-        if _SEED_STATE_KEY in keys:  # files written before the state was saved have none
-            self.seed_generator.state.assign(np.asarray(store[_SEED_STATE_KEY]))
+        super().load_own_variables({key: store[key] for key in store.keys() if key != _SEED_STATE_KEY})
+        self.seed_generator.state.assign(np.asarray(store[_SEED_STATE_KEY]))
 
     def get_config(self):
-        return {
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "loss": self.loss_name,
-            "d_steps": self.d_steps,
-            "label_smoothing": self.label_smoothing,
-            "gradient_penalty": self.gradient_penalty,
-            "update_order": self.update_order,
-            "pack": self.pack,
-            "num_classes": self.num_classes,
-            "seed": self.seed,
-            "name": self.name,
-        }
+        players = {name: keras.saving.serialize_keras_object(getattr(self, name))
+                   for name in ("generator", "discriminator")}
+        return {**players, "loss": self.loss_name, "d_steps": self.d_steps, "label_smoothing": self.label_smoothing,
+                "gradient_penalty": self.gradient_penalty, "update_order": self.update_order, "pack": self.pack,
+                "num_classes": self.num_classes, "seed": self.seed, "name": self.name}
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
-        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
-        return cls(**config)
+        players = {name: keras.saving.deserialize_keras_object(config[name]) for name in ("generator", "discriminator")}
+        return cls(**{**config, **players})
 
     def get_compile_config(self):
         if not getattr(self, "compiled", False):
             return None
-        return {
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-        }
+        return {name: keras.saving.serialize_keras_object(getattr(self, name))
+                for name in ("d_optimizer", "g_optimizer")}
 
     def compile_from_config(self, config):
-        self.compile(
-            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
-            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
-        )  # compile creates the optimizers' variables, so their saved state can be loaded into them
+        # compile creates the optimizers' variables, so their saved state can be loaded into them
+        self.compile(**{name: keras.saving.deserialize_keras_object(config[name]) for name in config})
 
 
-# ---------------------------------------------------------------------------- checks
-def refuse_non_finite(dataset: tf.data.Dataset) -> tf.data.Dataset:
-    """The dataset, with each batch's real samples checked for NaN and inf as it is delivered (chapter 04).
+# ------------------------------------------------------------------------- helpers of the step
+def _real_batch(data, gan: GAN):
+    """(real samples as float32, real labels or None) from what fit() hands to ``train_step``."""
+    if gan.conditional and (not isinstance(data, (tuple, list)) or len(data) < 2 or data[1] is None):
+        raise ValueError("a conditional GAN trains on (samples, labels) pairs; got samples without labels")
+    real = data[0] if isinstance(data, (tuple, list)) else data
+    checks.check_batch_shape(real.shape, gan.sample_shape)
+    if gan.pack > 1 and real.shape[0] is not None and real.shape[0] % gan.pack:
+        raise ValueError(f"with pack={gan.pack} the batch size must be a multiple of it; got {real.shape[0]}")
+    labels = tf.cast(tf.reshape(data[1], [-1]), tf.int32) if gan.conditional else None
+    return tf.cast(real, tf.float32), labels
 
-    The samples are the element itself or, for ``(samples, labels)`` pairs, its first part. A
-    batch with any non-finite value fails with a ``tf.errors.InvalidArgumentError`` whose message
-    holds the count; `GAN.fit` turns it into a ValueError that names the batch. The check runs in
-    the input pipeline, so the training step (and XLA's compilation of it) stays as it is.
+
+def _apply_gradients(optimizer, tape, scaled_loss, model) -> None:
+    """Apply the gradients of a loss already scaled with ``optimizer.scale_loss`` (float16, chapter 11)."""
+    gradients = tape.gradient(scaled_loss, model.trainable_weights)
+    optimizer.apply_gradients(zip(gradients, model.trainable_weights))
+
+
+def pack_samples(samples, pack: int):
+    """(batch, ..., c) -> (batch / pack, ..., pack * c): ``pack`` samples side by side (PacGAN, chapter 06)."""
+    if pack == 1:
+        return samples
+    shape = tf.shape(samples)
+    grouped = tf.reshape(samples, tf.concat([[shape[0] // pack, pack], shape[1:]], axis=0))
+    rank = len(samples.shape)
+    merged = tf.transpose(grouped, [0] + list(range(2, rank)) + [1, rank])  # the group axis next to the channels
+    return tf.reshape(merged, tf.concat([[shape[0] // pack], shape[1:-1], [pack * shape[-1]]], axis=0))
+
+
+def _for_this_replica(draw, batch_size):
+    """Draw for the whole global batch and keep this replica's slice (chapter 11).
+
+    With one replica this is ``draw(batch_size)``. With N replicas, each one draws N times
+    its batch from the shared seed state (the same numbers on every replica) and keeps the
+    slice at its own position, so the global batch gets the noise one device would draw.
     """
+    context = tf.distribute.get_replica_context()
+    replicas = 1 if context is None else context.num_replicas_in_sync
+    if replicas == 1:
+        return draw(batch_size)
+    everything = draw(batch_size * replicas)
+    start = tf.cast(context.replica_id_in_sync_group, tf.int32) * batch_size
+    return everything[start : start + batch_size]
 
-    def check(*element):
-        count = tf.reduce_sum(tf.cast(tf.logical_not(tf.math.is_finite(element[0])), tf.int64))
-        with tf.control_dependencies([tf.debugging.Assert(tf.equal(count, 0), [_NON_FINITE_MESSAGE, count])]):
-            checked = tuple(tf.identity(part) for part in element)
-        return checked if len(checked) > 1 else checked[0]
 
-    return dataset.map(check)
+def mean_over_replicas(metrics) -> dict:
+    """The metrics' running means over the global batch, the same value on every replica (chapter 11).
 
-
-class _BatchPosition(keras.callbacks.Callback):
-    """Where ``fit`` is: the epoch, and the batch whose step comes next (for `GAN.fit`'s error message).
-
-    With ``steps_per_execution`` > 1 one call runs several steps and the callbacks hear of the
-    first only; the forger's optimizer, which counts the steps taken, tells how many of them ran.
+    Inside a replica each ``keras.metrics.Mean`` holds only that replica's share, so with N
+    replicas the totals and counts are summed over the replicas first; ``fit()`` then averages N
+    equal values. Across several workers (MultiWorkerMirroredStrategy) Keras averages with
+    ``strategy.reduce("MEAN", value, axis=0)``, which fails on a scalar, so there each value goes
+    out with shape (1,) and comes back from that average as a scalar.
     """
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return {metric.name: metric.result() for metric in metrics}
+    # tf.identity reads this replica's value (all_reduce refuses the variables themselves)
+    totals = context.all_reduce("SUM", [tf.identity(metric.total) for metric in metrics])
+    counts = context.all_reduce("SUM", [tf.identity(metric.count) for metric in metrics])
+    shape = [1] if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy) else []
+    return {metric.name: tf.reshape(tf.math.divide_no_nan(total, count), shape)
+            for metric, total, count in zip(metrics, totals, counts)}
 
-    epoch, batch, steps_before = 0, 0, 0
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.batch = batch
-        if self.model.steps_per_execution > 1:
-            self.steps_before = int(self.model.g_optimizer.iterations.numpy())
-
-    def describe(self) -> str:
-        batch = self.batch
-        if self.model.steps_per_execution > 1:
-            batch += int(self.model.g_optimizer.iterations.numpy()) - self.steps_before
-        return f"batch {batch} of epoch {self.epoch}"
+def _check_options(loss: losses.Loss, label_smoothing, gradient_penalty, update_order, d_steps) -> None:
+    """The game's numeric options against each other and the loss (chapter 06)."""
+    if not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1); got {label_smoothing!r}")
+    if label_smoothing and not loss.label_smoothing:
+        allowed = tuple(name for name, entry in losses.LOSSES.items() if entry.label_smoothing)
+        raise ValueError(f"label_smoothing works with the losses {allowed}; got loss={loss.name!r}")
+    if gradient_penalty < 0:
+        raise ValueError(f"gradient_penalty must be >= 0; got {gradient_penalty!r}")
+    if update_order not in UPDATE_ORDERS:
+        raise ValueError(f"update_order must be one of {UPDATE_ORDERS}; got {update_order!r}")
+    if update_order == "simultaneous" and d_steps != 1:
+        raise ValueError(f"update_order='simultaneous' needs d_steps=1; got d_steps={d_steps}")
 
 
 def _with_loss_scaling(optimizer, model):
     """Wrap the optimizer in a LossScaleOptimizer when its player computes in float16 (chapter 11).
 
-    bfloat16 has float32's range and needs no loss scaling; float16 does, or small gradients
-    underflow to zero.
+    bfloat16 has float32's range and needs no loss scaling; float16 does, or small gradients underflow to zero.
     """
-    if model.dtype_policy.compute_dtype == "float16" and not isinstance(
-        optimizer, keras.optimizers.LossScaleOptimizer
-    ):
+    if model.dtype_policy.compute_dtype == "float16" and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
-
-
-def _input_shapes(model) -> list:
-    shapes = model.input_shape
-    return [tuple(shape) for shape in shapes] if isinstance(shapes, list) else [tuple(shapes)]
-
-
-def _latent_dim_of(generator, conditional: bool = False) -> int:
-    if not isinstance(generator, keras.Model):
-        raise ValueError(f"generator must be a keras.Model; got {type(generator).__name__}")
-    try:
-        shapes = _input_shapes(generator)
-    except (AttributeError, ValueError) as error:
-        raise ValueError(
-            "the generator must be built with a known input shape (batch, latent_dim), "
-            "for example with keras.Input(shape=(latent_dim,)); it has none"
-        ) from error
-    expected_inputs = 2 if conditional else 1
-    if len(shapes) != expected_inputs:
-        what = "[latent vectors, labels]" if conditional else "one input, the latent vectors"
-        raise ValueError(f"the generator must take {what}; got {len(shapes)} inputs {shapes}")
-    if conditional:
-        _check_label_input(shapes[1], "generator")
-    input_shape = shapes[0]
-    if len(input_shape) != 2 or input_shape[1] is None:
-        raise ValueError(
-            f"the generator's input must be a flat latent vector of shape (batch, latent_dim); "
-            f"got {_shape_text(input_shape)}"
-        )
-    return int(input_shape[1])
-
-
-def _sample_shape_of(generator) -> tuple:
-    output_shape = tuple(generator.output_shape)
-    if any(size is None for size in output_shape[1:]):
-        raise ValueError(f"the generator's output shape must be fully known; got {_shape_text(output_shape)}")
-    return output_shape[1:]
-
-
-def packed_shape(sample_shape, pack: int) -> tuple:
-    """The shape the expert sees when it judges ``pack`` samples at once (last axis times ``pack``)."""
-    return (*sample_shape[:-1], sample_shape[-1] * pack)
-
-
-def _check_label_input(shape, player: str) -> None:
-    if tuple(shape)[1:] not in ((), (1,)):
-        raise ValueError(
-            f"the {player}'s second input must be integer labels of shape (batch,) "
-            f"(keras.Input(shape=(), dtype='int32')); got {_shape_text(shape)}"
-        )
-
-
-def _check_discriminator(discriminator, expected_shape, pack: int = 1, conditional: bool = False) -> None:
-    if not isinstance(discriminator, keras.Model):
-        raise ValueError(f"discriminator must be a keras.Model; got {type(discriminator).__name__}")
-    shapes = _input_shapes(discriminator)
-    expected_inputs = 2 if conditional else 1
-    if len(shapes) != expected_inputs:
-        what = "[samples, labels]" if conditional else "one input, the samples"
-        raise ValueError(f"the discriminator must take {what}; got {len(shapes)} inputs {shapes}")
-    if conditional:
-        _check_label_input(shapes[1], "discriminator")
-    input_shape = shapes[0][1:]
-    if input_shape != tuple(expected_shape):
-        what = "the generator's samples" if pack == 1 else f"{pack} of the generator's samples packed together"
-        raise ValueError(
-            f"the discriminator must take {what}, shape {_shape_text((None, *expected_shape))}; "
-            f"its input is {_shape_text((None, *input_shape))}"
-        )
-    output_shape = tuple(discriminator.output_shape)[1:]
-    if output_shape not in ((), (1,)):
-        raise ValueError(
-            f"the discriminator must return one score per example, shape (batch, 1); "
-            f"got {_shape_text((None, *output_shape))}"
-        )
-
-
-def _check_batch_shape(batch_shape, sample_shape) -> None:
-    got = tuple(batch_shape)[1:]
-    if len(got) != len(sample_shape) or any(
-        size is not None and size != expected for size, expected in zip(got, sample_shape)
-    ):
-        raise ValueError(
-            f"real samples must have the generator's output shape {_shape_text((None, *sample_shape))}; "
-            f"got {_shape_text((None, *got))}"
-        )
-
-
-def check_labels(labels, num_classes: int, num_samples: int | None = None) -> np.ndarray:
-    """Integer class labels in ``[0, num_classes)``, shape ``(n,)`` (chapter 08); else ValueError."""
-    labels = np.asarray(labels)
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        labels = labels[:, 0]
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be integers of shape (n,); got dtype {labels.dtype}, shape {labels.shape}")
-    if num_samples is not None and len(labels) != num_samples:
-        raise ValueError(f"expected {num_samples} labels, one per sample; got {len(labels)}")
-    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f"labels must lie in [0, {num_classes}); got {labels.min()}..{labels.max()}")
-    return labels.astype(np.int32)
-
-
-def check_real_data(data, sample_shape, labels=None, num_classes: int | None = None) -> None:
-    """Check the first batch of real data before training on it.
-
-    Shape against the forger's samples, a float dtype, at least one sample, no NaN or inf, and for images
-    (samples of shape (height, width, channels)) values in [-1, 1], the range of the forger's tanh.
-    For a conditional GAN (``num_classes`` set) the data are (samples, labels) and the labels
-    are checked too.
-    """
-    if isinstance(data, tf.data.Dataset):
-        first = next(iter(data.take(1)), None)
-        if first is None:
-            raise ValueError("the dataset of real samples is empty: expected at least one batch, got none")
-        if isinstance(first, (tuple, list)):
-            first, labels = first[0], (first[1] if len(first) > 1 else None)
-        batch, where = first.numpy(), "the first batch"
-        labels = None if labels is None else np.asarray(labels)
-    elif data is None:
-        raise ValueError("fit needs real samples: a tf.data.Dataset or an array; got None")
-    else:
-        if isinstance(data, (tuple, list)):
-            data, labels = data[0], (data[1] if len(data) > 1 else labels)
-        batch, where = np.asarray(data), "the array of real samples"
-    if num_classes is not None:
-        if labels is None:
-            raise ValueError(
-                "a conditional GAN trains on (samples, labels): pass fit(images, labels) or a dataset of "
-                "(images, labels) pairs; got samples without labels"
-            )
-        check_labels(labels, num_classes, len(batch) if batch.ndim else None)
-    if batch.ndim == 0 or batch.shape[0] == 0:
-        raise ValueError(f"the real samples are empty: expected at least one sample, got shape {batch.shape}")
-    _check_batch_shape(batch.shape, sample_shape)
-    if not np.issubdtype(batch.dtype, np.floating):
-        raise ValueError(
-            f"real samples must be floats in [-1, 1]; got dtype {batch.dtype} with values "
-            f"{batch.min()}..{batch.max()}. Scale raw images with ganlib.data.scale_images(images)."
-        )
-    non_finite = int(np.size(batch) - np.count_nonzero(np.isfinite(batch)))
-    if non_finite:
-        raise ValueError(
-            f"real samples must be finite numbers: {where} has {non_finite} non-finite values "
-            "(NaN or inf); expected none"
-        )
-    low, high = float(batch.min()), float(batch.max())
-    is_image = len(sample_shape) == 3  # (height, width, channels): the course scales images to [-1, 1]
-    if is_image and (low < -1.0 - 1e-6 or high > 1.0 + 1e-6):
-        hint = " Scale raw 0-255 images with ganlib.data.scale_images(images)." if high > 1.5 else ""
-        raise ValueError(
-            f"real samples must lie in [-1, 1] (the forger's tanh range); got {low:.3g}..{high:.3g}.{hint}"
-        )

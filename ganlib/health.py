@@ -29,11 +29,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 import tensorflow as tf
+from scipy.special import expit
 
-from ganlib import losses
-
-#: The kinds of warning, in the order they are checked.
-WARNING_KINDS = ("not_finite", "expert_wins", "vanishing_gradient", "collapse", "oscillation", "divergence")
+from ganlib import checks, losses, metrics, modes
 
 
 def loss_trend(values, swing: float = 0.5, limit: float = 100.0) -> str | None:
@@ -45,6 +43,8 @@ def loss_trend(values, swing: float = 0.5, limit: float = 100.0) -> str | None:
       (max - min) exceeds ``swing`` times ``1 + median |value|`` (a relative swing, so that
       small noise on a large loss does not count);
     - ``None`` otherwise (a steady, a settling or a gently drifting loss).
+
+    `TrainingHealth` reads its recent checks with it (chapter 05).
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or len(values) < 3:
@@ -62,11 +62,15 @@ def loss_trend(values, swing: float = 0.5, limit: float = 100.0) -> str | None:
 
 
 class TrainingHealth(keras.callbacks.Callback):
-    """Watch a `ganlib.GAN` while ``fit()`` runs and warn, in words, when the game goes wrong.
+    """Watch a `ganlib.GAN` while ``fit()`` runs and warn, in words, when the game goes wrong (chapter 05).
 
     Args:
         real_samples: real samples to probe with (at least ``probe_size`` of them); the first
             ``probe_size`` are used, always the same ones.
+        real_labels: for a conditional GAN (chapter 08), the class labels of ``real_samples``
+            (required there, refused otherwise); the expert judges each real probe sample with
+            its own label. The forger's probe samples get the labels ``0, 1, ..., K-1, 0, ...``
+            beside their fixed latent vectors, and the expert judges them with those.
         every: check every this many training steps (default 100). NaN/inf in the step's logs
             is checked after every step.
         probe_size: real samples and latent vectors per check (default 512; a multiple of the
@@ -74,14 +78,14 @@ class TrainingHealth(keras.callbacks.Callback):
         seed: seed of the probe's latent vectors (fixed for the whole run).
         expert_accuracy: warn that the expert wins when it classifies at least this share of
             the real *and* of the fake probe samples correctly (default 0.98). Not checked under
-            the Wasserstein loss, whose scores have no threshold.
+            a loss whose scores have no decision threshold (Wasserstein).
         min_gradient_norm: warn that the forger's gradient vanishes below this norm (default 1e-3).
         min_spread: warn of collapse when the forger's spread (root mean variance of its samples)
             falls below this fraction of the real samples' spread (default 0.25) ...
         min_recall: ... or when fewer than this share of the real probe samples lie within the
-            distance from some forgery to its 3rd-nearest fellow forgery (recall with k=3, as in
-            `ganlib.metrics.precision_recall`; default 0.25). Collapse is checked from
-            ``warmup_steps`` on (default 500), since an untrained forger paints a small blob.
+            distance from some forgery to its 3rd-nearest fellow forgery (`ganlib.metrics.recall`
+            with k=3; default 0.25). Collapse is checked from ``warmup_steps`` on (default 500),
+            since an untrained forger paints a small blob.
         window: number of recent checks `loss_trend` looks at (default 8); ``swing`` and
             ``loss_limit`` go to it.
         verbose: print each warning when it fires (default True).
@@ -102,10 +106,10 @@ class TrainingHealth(keras.callbacks.Callback):
         swing: float = 0.5,
         loss_limit: float = 100.0,
         verbose: bool = True,
+        real_labels=None,
     ):
         super().__init__()
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be an integer >= 1; got {every!r}")
+        self.every = checks.check_positive_int("every", every)
         if not isinstance(probe_size, int) or probe_size < 8:
             raise ValueError(f"probe_size must be an integer >= 8; got {probe_size!r}")
         if not isinstance(window, int) or window < 3:
@@ -117,7 +121,8 @@ class TrainingHealth(keras.callbacks.Callback):
                 f"got shape {real_samples.shape}"
             )
         self.real_probe = real_samples[:probe_size]
-        self.every, self.probe_size, self.seed = every, probe_size, seed
+        self.real_labels, self._num_real = real_labels, len(real_samples)
+        self.probe_size, self.seed = probe_size, seed
         self.expert_accuracy, self.min_gradient_norm = expert_accuracy, min_gradient_norm
         self.min_spread, self.min_recall, self.warmup_steps = min_spread, min_recall, warmup_steps
         self.window, self.swing, self.loss_limit, self.verbose = window, swing, loss_limit, verbose
@@ -129,6 +134,7 @@ class TrainingHealth(keras.callbacks.Callback):
         self._broken = False
         self._active: set[str] = set()
         self._latent = None
+        self._fake_labels = self._real_probe_labels = None
         self._real_spread = _spread(self.real_probe)
 
     # ------------------------------------------------------------------ what it reports
@@ -147,15 +153,32 @@ class TrainingHealth(keras.callbacks.Callback):
     def _clear(self, kind: str) -> None:
         self._active.discard(kind)
 
-    # ------------------------------------------------------------------------ the checks
+    # --------------------------------------------------------------------- the probes
     def on_train_begin(self, logs=None):
         if self.probe_size % self.model.pack:
             raise ValueError(
                 f"probe_size must be a multiple of the GAN's pack={self.model.pack}; got {self.probe_size}"
             )
         if self._latent is None:
+            self._draw_probe_labels()
             self._latent = self.model.sample_latent(self.probe_size, seed=self.seed)
         self.last_good_epoch, self._broken = None, False  # epochs count afresh in each fit()
+
+    def _draw_probe_labels(self) -> None:
+        """For a conditional GAN, the labels of the real probe samples and the fixed labels of the fake ones."""
+        model = self.model
+        if not model.conditional:
+            if self.real_labels is not None:
+                raise ValueError("real_labels= needs a conditional GAN (num_classes set); got num_classes=None")
+            return
+        if self.real_labels is None:
+            raise ValueError(
+                f"a conditional GAN (num_classes={model.num_classes}) needs real_labels=, the labels of real_samples; "
+                "got None"
+            )
+        real_labels = checks.check_labels(self.real_labels, model.num_classes, self._num_real)
+        self._real_probe_labels = tf.constant(real_labels[: self.probe_size].astype(np.int32))
+        self._fake_labels = tf.constant((np.arange(self.probe_size) % model.num_classes).astype(np.int32))
 
     def on_epoch_end(self, epoch, logs=None):
         if not self._broken and _all_finite(self.model.weights):
@@ -171,6 +194,52 @@ class TrainingHealth(keras.callbacks.Callback):
             return
         if self.step % self.every == 0:
             self.check()
+
+    def _probe(self) -> dict:
+        """Play the game once on the probe batches, without training: losses, gradient norm, spread, recall."""
+        model = self.model
+        inputs = self._latent if self._fake_labels is None else [self._latent, self._fake_labels]
+        with tf.GradientTape() as tape:
+            fake = model.generator(inputs, training=False)
+            fake_logits = model.discriminate(fake, self._fake_labels)
+            g_loss = tf.reduce_mean(losses.generator_loss(model.loss_name, fake_logits))
+        gradients = tape.gradient(g_loss, model.generator.trainable_weights)
+        gradient_norm = float(tf.linalg.global_norm([g for g in gradients if g is not None]))
+        real_logits = model.discriminate(tf.constant(self.real_probe), self._real_probe_labels)
+        d_loss = float(tf.reduce_mean(losses.discriminator_loss(model.loss_name, real_logits, fake_logits)))
+        fake = keras.ops.convert_to_numpy(fake)
+        record = {
+            "step": self.step,
+            "d_loss": d_loss,
+            "g_loss": float(g_loss),
+            "gradient_norm": gradient_norm,
+            "spread": _spread(fake) / self._real_spread if self._real_spread > 0 else float("nan"),
+            "recall": self._recall(fake),
+        }
+        record.update(_verdicts(losses.get(model.loss_name), real_logits, fake_logits))
+        return record
+
+    def _recall(self, fake: np.ndarray) -> float:
+        """`ganlib.metrics.recall` of the probe samples, each flattened; 0.0 for non-finite forgeries."""
+        fake = fake.reshape(len(fake), -1)
+        if not np.all(np.isfinite(fake)):
+            return 0.0  # the forger broke; the not-finite check stops training on the losses
+        return metrics.recall(self.real_probe.reshape(len(self.real_probe), -1), fake, k=3)
+
+    # ---------------------------------------------------------------------- the checks
+    def check(self) -> dict:
+        """Probe the game now, record the numbers, and warn about what is wrong; returns the record."""
+        record = self._probe()
+        self.records.append(record)
+        numbers = [record["d_loss"], record["g_loss"], record["gradient_norm"]]
+        if not np.all(np.isfinite(numbers)):
+            self._stop_not_finite(f"the probe's losses or gradient are no longer finite ({numbers})")
+            return record
+        self._check_expert_wins(record)
+        self._check_vanishing_gradient(record)
+        self._check_collapse(record)
+        self._check_loss_trends(record)
+        return record
 
     def _stop_not_finite(self, what: str) -> None:
         """Stop training, saying what broke, what to change, and how to get the last good weights back."""
@@ -190,103 +259,85 @@ class TrainingHealth(keras.callbacks.Callback):
                    f"(gradient penalty, spectral normalization). {recovery}")
         self.model.stop_training = True
 
-    def _probe(self) -> dict:
-        model = self.model
-        real = tf.constant(self.real_probe)
-        with tf.GradientTape() as tape:
-            fake = model.generator(self._latent, training=False)
-            fake_logits = model.discriminator(model._pack(fake), training=False)
-            g_loss = tf.reduce_mean(losses.generator_loss(model.loss_name, fake_logits))
-        gradients = tape.gradient(g_loss, model.generator.trainable_weights)
-        gradient_norm = float(tf.linalg.global_norm([g for g in gradients if g is not None]))
-        real_logits = model.discriminator(model._pack(real), training=False)
-        d_loss = float(tf.reduce_mean(losses.discriminator_loss(model.loss_name, real_logits, fake_logits)))
-        real_scores = np.ravel(keras.ops.convert_to_numpy(real_logits)).astype(np.float64)
-        fake_scores = np.ravel(keras.ops.convert_to_numpy(fake_logits)).astype(np.float64)
-        fake = keras.ops.convert_to_numpy(fake)
-        record = {
-            "step": self.step,
-            "d_loss": d_loss,
-            "g_loss": float(g_loss),
-            "gradient_norm": gradient_norm,
-            "spread": _spread(fake) / self._real_spread if self._real_spread > 0 else float("nan"),
-            "recall": _recall(self.real_probe, fake),
-        }
-        if model.loss_name != "wasserstein":
-            threshold = 0.5 if model.loss_name == "least_squares" else 0.0
-            record["real_accuracy"] = float(np.mean(real_scores > threshold))
-            record["fake_accuracy"] = float(np.mean(fake_scores < threshold))
-        if model.loss_name in losses.PROBABILITY_LOSSES:
-            record["d_real"] = float(np.mean(_sigmoid(real_scores)))
-            record["d_fake"] = float(np.mean(_sigmoid(fake_scores)))
-        return record
-
-    def check(self) -> dict:
-        """Probe the game now, record the numbers, and warn about what is wrong; returns the record."""
-        record = self._probe()
-        self.records.append(record)
-        numbers = [record["d_loss"], record["g_loss"], record["gradient_norm"]]
-        if not np.all(np.isfinite(numbers)):
-            self._stop_not_finite(f"the probe's losses or gradient are no longer finite ({numbers})")
-            return record
-
-        if "real_accuracy" in record and min(record["real_accuracy"], record["fake_accuracy"]) >= self.expert_accuracy:
-            verdicts = (
-                f"; D(real) = {record['d_real']:.3f}, D(fake) = {record['d_fake']:.3f}" if "d_real" in record else ""
-            )
-            self._warn(
-                "expert_wins",
-                f"the expert wins too easily: it tells {record['real_accuracy']:.0%} of real and "
-                f"{record['fake_accuracy']:.0%} of fake samples apart{verdicts}. The forger learns little from a "
-                "judge that is always sure; weaken the expert or use a loss that does not saturate.",
-            )
-        else:
+    def _check_expert_wins(self, record: dict) -> None:
+        """The expert tells nearly every real and fake probe sample apart."""
+        accuracies = [record[key] for key in ("real_accuracy", "fake_accuracy") if key in record]
+        if not (accuracies and min(accuracies) >= self.expert_accuracy):
             self._clear("expert_wins")
+            return
+        verdicts = f"; D(real) = {record['d_real']:.3f}, D(fake) = {record['d_fake']:.3f}" if "d_real" in record else ""
+        self._warn(
+            "expert_wins",
+            f"the expert wins too easily: it tells {record['real_accuracy']:.0%} of real and "
+            f"{record['fake_accuracy']:.0%} of fake samples apart{verdicts}. The forger learns little from a "
+            "judge that is always sure; weaken the expert or use a loss that does not saturate.",
+        )
 
-        if record["gradient_norm"] < self.min_gradient_norm:
-            self._warn(
-                "vanishing_gradient",
-                f"the forger's gradient vanishes: its norm is {record['gradient_norm']:.2e} "
-                f"(< {self.min_gradient_norm:g}). It cannot improve; with the minimax loss, switch to the "
-                "non-saturating one.",
-            )
-        else:
+    def _check_vanishing_gradient(self, record: dict) -> None:
+        """The norm of the forger's gradient falls below ``min_gradient_norm``."""
+        if not record["gradient_norm"] < self.min_gradient_norm:
             self._clear("vanishing_gradient")
+            return
+        self._warn(
+            "vanishing_gradient",
+            f"the forger's gradient vanishes: its norm is {record['gradient_norm']:.2e} "
+            f"(< {self.min_gradient_norm:g}). It cannot improve; with the minimax loss, switch to the "
+            "non-saturating one.",
+        )
 
-        too_narrow = record["spread"] < self.min_spread or record["recall"] < self.min_recall
-        if self.step >= self.warmup_steps and too_narrow:
-            self._warn(
-                "collapse",
-                f"the forger paints too little variety (mode collapse): its samples spread {record['spread']:.2f} "
-                f"times as wide as the real ones and reach {record['recall']:.0%} of the real probe samples. Try "
-                "packing, a regularized expert (spectral normalization, gradient penalty) or lower learning rates.",
-            )
-        elif self.step >= self.warmup_steps:
+    def _check_collapse(self, record: dict) -> None:
+        """After the warm-up, the forger's samples spread too narrowly or reach too few real ones."""
+        if self.step < self.warmup_steps:
+            return
+        if not (record["spread"] < self.min_spread or record["recall"] < self.min_recall):
             self._clear("collapse")
+            return
+        self._warn(
+            "collapse",
+            f"the forger paints too little variety (mode collapse): its samples spread {record['spread']:.2f} "
+            f"times as wide as the real ones and reach {record['recall']:.0%} of the real probe samples. Try "
+            "packing, a regularized expert (spectral normalization, gradient penalty) or lower learning rates.",
+        )
 
-        recent = self.records[-self.window :]
+    def _check_loss_trends(self, record: dict) -> None:
+        """Divergence (a loss past ``loss_limit``, else a growing trend) or oscillation over the recent checks."""
         too_large = [key for key in ("d_loss", "g_loss") if abs(record[key]) > self.loss_limit]
         if too_large:
             key = too_large[0]
             self._warn("divergence", f"the {key} diverges: {record[key]:.3g}, beyond +-{self.loss_limit:g}. "
                        "Bound the expert (gradient penalty, spectral normalization) or lower the learning rates.")
-        elif len(recent) >= self.window:
-            for key in ("d_loss", "g_loss"):
-                trend = loss_trend([r[key] for r in recent], self.swing, self.loss_limit)
-                if trend == "divergence":
-                    self._warn("divergence", f"the {key} diverges: {recent[0][key]:.3g} -> {recent[-1][key]:.3g} "
-                               f"over the last {self.window} checks. Bound the expert or lower the learning rates.")
-                    break
-                if trend == "oscillation":
-                    values = [r[key] for r in recent]
-                    self._warn("oscillation", f"the {key} oscillates between {min(values):.3g} and {max(values):.3g} "
-                               f"over the last {self.window} checks: the players circle instead of settling. "
-                               "Lower the learning rates or beta_1, or average the forger's weights.")
-                    break
-            else:
-                self._clear("divergence")
-                self._clear("oscillation")
-        return record
+            return
+        recent = self.records[-self.window :]
+        if len(recent) < self.window:
+            return
+        for key in ("d_loss", "g_loss"):
+            values = [r[key] for r in recent]
+            trend = loss_trend(values, self.swing, self.loss_limit)
+            if trend == "divergence":
+                self._warn("divergence", f"the {key} diverges: {values[0]:.3g} -> {values[-1]:.3g} "
+                           f"over the last {self.window} checks. Bound the expert or lower the learning rates.")
+                return
+            if trend == "oscillation":
+                self._warn("oscillation", f"the {key} oscillates between {min(values):.3g} and {max(values):.3g} "
+                           f"over the last {self.window} checks: the players circle instead of settling. "
+                           "Lower the learning rates or beta_1, or average the forger's weights.")
+                return
+        self._clear("divergence")
+        self._clear("oscillation")
+
+
+def _verdicts(loss: losses.Loss, real_logits, fake_logits) -> dict:
+    """The expert's accuracies at the loss's decision threshold, and D(real), D(fake) under a probability loss."""
+    real_scores = np.ravel(keras.ops.convert_to_numpy(real_logits)).astype(np.float64)
+    fake_scores = np.ravel(keras.ops.convert_to_numpy(fake_logits)).astype(np.float64)
+    verdicts = {}
+    if loss.decision_threshold is not None:
+        verdicts["real_accuracy"] = float(np.mean(real_scores > loss.decision_threshold))
+        verdicts["fake_accuracy"] = float(np.mean(fake_scores < loss.decision_threshold))
+    if loss.probability:
+        verdicts["d_real"] = float(np.mean(expit(real_scores)))
+        verdicts["d_fake"] = float(np.mean(expit(fake_scores)))
+    return verdicts
 
 
 def _all_finite(variables) -> bool:
@@ -295,34 +346,14 @@ def _all_finite(variables) -> bool:
                for variable in variables if "float" in str(variable.dtype))
 
 
-def _sigmoid(scores: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * scores))
-
-
 def _spread(samples) -> float:
     """Root mean variance of the samples' features: how widely they spread."""
     flat = np.asarray(samples, dtype=np.float64).reshape(len(samples), -1)
     return float(np.sqrt(np.mean(np.var(flat, axis=0))))
 
 
-def _recall(real, fake, k: int = 3) -> float:
-    """Share of real samples within the k-th-nearest-neighbour radius of some forgery (Kynkäänniemi et al. 2019)."""
-    real = np.asarray(real, dtype=np.float64).reshape(len(real), -1)
-    fake = np.asarray(fake, dtype=np.float64).reshape(len(fake), -1)
-    if not np.all(np.isfinite(fake)):
-        return 0.0
-    radii = np.sort(_squared_distances(fake, fake), axis=1)[:, k]  # column 0 is each point itself
-    return float(np.mean(np.any(_squared_distances(real, fake) <= radii[None], axis=1)))
-
-
-def _squared_distances(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Squared distances through |a|^2 + |b|^2 - 2 a.b: no (n, m, features) array, so images fit in memory."""
-    squared = np.sum(points**2, axis=1)[:, None] + np.sum(centres**2, axis=1)[None] - 2.0 * points @ centres.T
-    return np.maximum(squared, 0.0)
-
-
 class ModeTracker(keras.callbacks.Callback):
-    """Every ``every`` steps, measure the forger on a 2-D benchmark with `ganlib.metrics.mode_statistics`.
+    """Every ``every`` steps, measure the forger on a 2-D benchmark with `ganlib.modes.mode_statistics`.
 
     Draws ``num_samples`` (2,500, the benchmark's number) from the same latent vectors each time
     (``seed``); keeps ``self.steps`` and ``self.history`` (one dict of mode statistics per check,
@@ -331,22 +362,17 @@ class ModeTracker(keras.callbacks.Callback):
 
     def __init__(self, dataset: str, every: int = 250, num_samples: int = 2500, seed: int = 0):
         super().__init__()
-        from ganlib import metrics
-
-        metrics.benchmark_modes(dataset)  # a ValueError for an unknown data set, before training
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be an integer >= 1; got {every!r}")
-        self.dataset, self.every, self.num_samples, self.seed = dataset, every, num_samples, seed
+        modes.benchmark_modes(dataset)  # a ValueError for an unknown data set, before training
+        self.every = checks.check_positive_int("every", every)
+        self.dataset, self.num_samples, self.seed = dataset, num_samples, seed
         self.steps: list[int] = []
         self.history: list[dict] = []
         self._step = 0
 
     def _measure(self) -> None:
-        from ganlib import metrics
-
         samples = self.model.generate(self.num_samples, seed=self.seed)
         self.steps.append(self._step)
-        self.history.append(metrics.mode_statistics(samples, self.dataset))
+        self.history.append(modes.mode_statistics(samples, self.dataset))
 
     def on_train_begin(self, logs=None):
         if not self.history:

@@ -1,11 +1,10 @@
 """Layers the course's builders need beyond Keras' own (chapter 11: speed on a CPU; clean logs).
 
 `FusedBatchNormalization` is `keras.layers.BatchNormalization` with the same weights, settings
-and results, whose training step runs TensorFlow's fused kernel instead of Keras 3's dozen
-small operations. On the course's 2-core CPU, Keras' batch normalization took about a third of
-the DCGAN forger's bfloat16 forward and backward pass (5.6 of 16 ms); the fused kernel took
-2.4 ms, and the chapter-04 game trained about a fifth faster in bfloat16 (README, "Speed and
-quality"; ``benchmarks/throughput.py``). Explained in chapter 11.
+and results, whose training step runs TensorFlow's fused kernel, one operation, instead of
+Keras 3's dozen small ones: on a CPU, batch normalization is a large share of the DCGAN forger's
+step, and the fused kernel makes the game train faster (how much: ``benchmarks/throughput.py``
+and the README, "Speed and quality"). Explained in chapter 11.
 
 `LeakyReLU` is `keras.layers.LeakyReLU` computed as ``maximum(x, slope * x)``: the same numbers,
 without the error line TensorFlow's graph optimizer prints when it tries to fuse a convolution,

@@ -1,40 +1,117 @@
-"""The losses of the game, one value per example.
+"""The losses of the game, one value per example, and the gradient penalty.
 
-Every function here returns a vector with one loss per example (shape ``(batch,)``),
-never a mean. `ganlib.GAN` averages them over the *global* batch with
-``tf.nn.compute_average_loss``, which stays right under ``tf.distribute``: each replica
-divides by the global batch size, and the optimizer sums the replicas' gradients. A
-hand-written ``reduce_mean`` would divide by the per-replica batch and make the step
-N times too large on N replicas (chapter 11).
+Every loss here returns a vector with one loss per example (shape ``(batch,)``), never a
+mean. `ganlib.GAN` averages them over the *global* batch with ``tf.nn.compute_average_loss``,
+which stays right under ``tf.distribute``: each replica divides by the global batch size, and
+the optimizer sums the replicas' gradients. A hand-written ``reduce_mean`` would divide by the
+per-replica batch and make the step N times too large on N replicas (chapter 11).
 
-The discriminator (the expert) returns a raw score, a *logit*; ``sigmoid(logit)`` is its
-probability that the input is real (chapter 01).
+The discriminator (the expert) returns a raw score, a *logit*; under the probability losses
+``sigmoid(logit)`` is its probability that the input is real (chapter 01).
 
+`LOSSES` is the one registry: each entry knows both players' losses and how to read the
+expert's scores. Adding a loss is one `Loss` entry plus its tests (CONTRIBUTING.md).
 Explained in chapter 03 (minimax and non-saturating) and chapter 06 (the others).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 import tensorflow as tf
 
-#: Loss names accepted by ``ganlib.GAN(loss=...)``.
-LOSSES = ("minimax", "non_saturating", "wasserstein", "hinge", "least_squares")
 
-#: Losses whose expert output is a logit of a probability (so D(x) = sigmoid(logit) means something).
-PROBABILITY_LOSSES = ("minimax", "non_saturating")
+@dataclasses.dataclass(frozen=True)
+class Loss:
+    """One loss of the game: what each player minimizes, and how to read the expert's score.
+
+    Attributes:
+        name: the name ``ganlib.GAN(loss=...)`` takes.
+        discriminator: ``(real_scores, fake_scores, label_smoothing) -> per-example loss`` of the expert.
+        generator: ``fake_scores -> per-example loss`` of the forger.
+        probability: whether the score is the logit of a probability, so ``sigmoid(score)`` is
+            D(x), the expert's belief that x is real (then `GAN` reports ``d_real``/``d_fake``;
+            otherwise the mean raw scores ``score_real``/``score_fake``).
+        decision_threshold: the score above which the expert calls a sample real, or ``None``
+            where the scores have no such threshold (the Wasserstein critic's are only compared).
+        label_smoothing: whether one-sided label smoothing applies (chapter 06).
+    """
+
+    name: str
+    discriminator: Callable[[tf.Tensor, tf.Tensor, float], tf.Tensor]
+    generator: Callable[[tf.Tensor], tf.Tensor]
+    probability: bool
+    decision_threshold: float | None
+    label_smoothing: bool
 
 
-def check_loss_name(name: str) -> str:
-    """Return ``name`` if it is a known loss, else raise ``ValueError`` listing the known ones."""
+def _cross_entropy_expert(real: tf.Tensor, fake: tf.Tensor, label_smoothing: float) -> tf.Tensor:
+    """Binary cross-entropy with logits, real target ``1 - label_smoothing`` (one-sided, Salimans et al. 2016)."""
+    real_target = 1.0 - label_smoothing
+    # -t*log(sigmoid(x)) - (1-t)*log(1-sigmoid(x)), with log(sigmoid(x)) = -softplus(-x)
+    real_loss = real_target * tf.nn.softplus(-real) + (1.0 - real_target) * tf.nn.softplus(real)
+    return real_loss + tf.nn.softplus(fake)
+
+
+def _minimax_forger(fake: tf.Tensor) -> tf.Tensor:
+    """``log(1 - D(G(z))) = -softplus(x)``: the original game's loss, which saturates (chapter 05)."""
+    return -tf.nn.softplus(fake)
+
+
+def _non_saturating_forger(fake: tf.Tensor) -> tf.Tensor:
+    """``-log D(G(z)) = softplus(-x)``: Goodfellow et al.'s (2014) fix in the same paper (chapter 03)."""
+    return tf.nn.softplus(-fake)
+
+
+def _wasserstein_expert(real: tf.Tensor, fake: tf.Tensor, label_smoothing: float) -> tf.Tensor:
+    """The critic raises real scores and lowers fake ones (Arjovsky et al. 2017)."""
+    return fake - real
+
+
+def _hinge_expert(real: tf.Tensor, fake: tf.Tensor, label_smoothing: float) -> tf.Tensor:
+    """The expert stops pushing once real scores pass +1 and fake ones fall below -1."""
+    return tf.nn.relu(1.0 - real) + tf.nn.relu(1.0 + fake)
+
+
+def _raise_score_forger(fake: tf.Tensor) -> tf.Tensor:
+    """The forger raises its fakes' scores (Wasserstein and hinge)."""
+    return -fake
+
+
+def _least_squares_expert(real: tf.Tensor, fake: tf.Tensor, label_smoothing: float) -> tf.Tensor:
+    """Squared distance to the targets 1 for real and 0 for fake (Mao et al. 2017)."""
+    return 0.5 * tf.square(real - 1.0) + 0.5 * tf.square(fake)
+
+
+def _least_squares_forger(fake: tf.Tensor) -> tf.Tensor:
+    return 0.5 * tf.square(fake - 1.0)
+
+
+#: Every loss ``ganlib.GAN(loss=...)`` accepts, by name.
+LOSSES = {
+    loss.name: loss
+    for loss in (
+        Loss("minimax", _cross_entropy_expert, _minimax_forger, True, 0.0, True),
+        Loss("non_saturating", _cross_entropy_expert, _non_saturating_forger, True, 0.0, True),
+        Loss("wasserstein", _wasserstein_expert, _raise_score_forger, False, None, False),
+        Loss("hinge", _hinge_expert, _raise_score_forger, False, 0.0, False),
+        Loss("least_squares", _least_squares_expert, _least_squares_forger, False, 0.5, False),
+    )
+}
+
+
+def get(name: str) -> Loss:
+    """The registry's entry for ``name``; ``ValueError`` listing the known names for any other."""
     if name not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {name!r}")
-    return name
+    return LOSSES[name]
 
 
-def _flat(logits: tf.Tensor) -> tf.Tensor:
+def _flat(scores: tf.Tensor) -> tf.Tensor:
     """Scores of shape (batch,) or (batch, 1) as a float32 vector of shape (batch,)."""
-    logits = tf.cast(logits, tf.float32)
-    return tf.reshape(logits, [tf.shape(logits)[0]])
+    scores = tf.cast(scores, tf.float32)
+    return tf.reshape(scores, [tf.shape(scores)[0]])
 
 
 def discriminator_loss(
@@ -42,42 +119,34 @@ def discriminator_loss(
 ) -> tf.Tensor:
     """Per-example loss of the expert, which wants real scored high and fakes low.
 
-    ``label_smoothing`` is one-sided: the target for real examples becomes
-    ``1 - label_smoothing`` and the target for fakes stays 0 (Salimans et al. 2016). It only
-    applies to the probability losses.
+    ``label_smoothing`` (one-sided: real targets become ``1 - label_smoothing``, fakes stay 0)
+    applies only to the losses whose entry allows it; elsewhere it is a ``ValueError``.
     """
-    check_loss_name(name)
-    real, fake = _flat(real_logits), _flat(fake_logits)
-    if name in PROBABILITY_LOSSES:
-        real_target = 1.0 - label_smoothing
-        # binary cross-entropy with logits: -t*log(sigmoid(x)) - (1-t)*log(1-sigmoid(x))
-        real_loss = real_target * tf.nn.softplus(-real) + (1.0 - real_target) * tf.nn.softplus(real)
-        return real_loss + tf.nn.softplus(fake)
-    if label_smoothing:
-        raise ValueError(
-            f"label_smoothing applies to the losses {PROBABILITY_LOSSES}; got {label_smoothing} with {name!r}"
-        )
-    if name == "wasserstein":
-        return fake - real
-    if name == "hinge":
-        return tf.nn.relu(1.0 - real) + tf.nn.relu(1.0 + fake)
-    # least squares (Mao et al. 2017), targets 1 for real and 0 for fake
-    return 0.5 * tf.square(real - 1.0) + 0.5 * tf.square(fake)
+    loss = get(name)
+    if label_smoothing and not loss.label_smoothing:
+        allowed = tuple(entry.name for entry in LOSSES.values() if entry.label_smoothing)
+        raise ValueError(f"label_smoothing applies to the losses {allowed}; got {label_smoothing} with {name!r}")
+    return loss.discriminator(_flat(real_logits), _flat(fake_logits), label_smoothing)
 
 
 def generator_loss(name: str, fake_logits: tf.Tensor) -> tf.Tensor:
-    """Per-example loss of the forger, which wants its fakes scored as real.
+    """Per-example loss of the forger, which wants its fakes scored as real."""
+    return get(name).generator(_flat(fake_logits))
 
-    ``minimax`` is the loss of the original game, ``log(1 - D(G(z)))``, which saturates when
-    the expert rejects the fakes confidently (chapter 05). ``non_saturating`` is
-    ``-log D(G(z))``, the fix that Goodfellow et al. (2014) proposed in the same paper.
+
+def interpolate_gradient_penalty(discriminator, real, fake, mix, labels=None) -> tf.Tensor:
+    """Per-example ``(||grad D(x_hat)|| - 1)^2`` on ``x_hat = mix * real + (1 - mix) * fake`` (WGAN-GP, chapter 06).
+
+    ``mix`` holds one weight per example, drawn from U(0, 1) by the caller. A conditional expert
+    judges the interpolates with the real samples' ``labels``. The small epsilon under the square
+    root keeps the norm's own gradient finite where the expert's gradient is exactly zero.
     """
-    check_loss_name(name)
-    fake = _flat(fake_logits)
-    if name == "minimax":
-        return -tf.nn.softplus(fake)  # log(1 - sigmoid(x)) = -softplus(x)
-    if name == "non_saturating":
-        return tf.nn.softplus(-fake)  # -log(sigmoid(x)) = softplus(-x)
-    if name in ("wasserstein", "hinge"):
-        return -fake
-    return 0.5 * tf.square(fake - 1.0)
+    batch_size = tf.shape(real)[0]
+    mix = tf.reshape(mix, tf.concat([[batch_size], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0))
+    interpolates = mix * real + (1.0 - mix) * tf.cast(fake, real.dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(interpolates)
+        scores = discriminator(interpolates if labels is None else [interpolates, labels], training=True)
+    gradients = tf.reshape(tape.gradient(scores, interpolates), [batch_size, -1])
+    norm = tf.sqrt(tf.reduce_sum(tf.square(tf.cast(gradients, tf.float32)), axis=1) + 1e-12)
+    return tf.square(norm - 1.0)

@@ -16,13 +16,13 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from ganlib import checks
 from ganlib.layers import FusedBatchNormalization, LeakyReLU
 
 
 def _check_positive(**values) -> None:
     for name, value in values.items():
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+        checks.check_positive_int(name, value)
 
 
 def _dense(units: int, spectral_normalization: bool, **kwargs) -> layers.Layer:
@@ -56,7 +56,7 @@ def mlp_generator(latent_dim: int = 2, output_dim: int = 2, width: int = 128, de
 
 def mlp_discriminator(input_dim: int = 2, width: int = 128, depth: int = 3,
                       spectral_normalization: bool = False, name: str = "discriminator") -> keras.Model:
-    """A point -> ``depth`` LeakyReLU layers of ``width`` units -> one logit."""
+    """A point -> ``depth`` LeakyReLU layers of ``width`` units -> one logit: the toy expert (chapters 02 and 03)."""
     _check_positive(input_dim=input_dim, width=width, depth=depth)
     points = keras.Input(shape=(input_dim,), name="points")
     hidden = points
@@ -83,7 +83,7 @@ def dcgan_generator(latent_dim: int = 64, width: int = 32, name: str = "generato
     Transposed convolutions with kernel 4 and stride 2 (no checkerboard from uneven overlap),
     batch normalization and ReLU, as in Radford et al. (2016), scaled down for a laptop CPU.
     On several replicas, ``synchronized_batch_norm=True`` makes the forger compute what it
-    computes on one device (chapter 11); on one device it changes nothing.
+    computes on one device (chapter 11); on one device it changes nothing. Explained in chapter 04.
     """
     _check_positive(latent_dim=latent_dim, width=width)
     latent = keras.Input(shape=(latent_dim,), name="latent")
@@ -104,7 +104,7 @@ def dcgan_discriminator(width: int = 32, dropout: float = 0.0, spectral_normaliz
     """28x28x1 image -> 14x14x(2*width) -> 7x7x(4*width) -> one logit.
 
     Strided convolutions and LeakyReLU(0.2), no batch normalization (real and fake batches
-    pass separately, so batch statistics would tell them apart).
+    pass separately, so batch statistics would tell them apart). Explained in chapter 04.
     """
     _check_positive(width=width)
     image = keras.Input(shape=(28, 28, 1), name="image")

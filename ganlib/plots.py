@@ -13,30 +13,36 @@ import numpy as np
 
 
 def image_grid(images, num_columns: int | None = None, padding: int = 2) -> np.ndarray:
-    """Tile images ``(n, h, w)`` or ``(n, h, w, 1)`` with values in [-1, 1] into one 2-D array in [0, 1].
+    """Tile images ``(n, h, w)`` or ``(n, h, w, channels)`` with values in [-1, 1] into one image in [0, 1].
 
-    The padding between images is mid-grey (0.5), so black digit backgrounds stay apart.
+    Grayscale images (no channel axis, or one channel) give a 2-D array, colour ones
+    ``(rows, columns, channels)``. Rows fill left to right, top to bottom; the padding between
+    images (and any empty cell of the last row) is mid-grey (0.5), so black digit backgrounds
+    stay apart. Chapter 00 draws the first grids; `ganlib.callbacks` tiles its frames with it.
     """
     images = np.asarray(images, dtype=np.float32)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3 or len(images) == 0:
-        raise ValueError(f"expected grayscale images of shape (n, height, width[, 1]); got {images.shape}")
-    count, height, width = images.shape
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(
+            f"expected grayscale images of shape (n, height, width[, 1]) or (n, height, width, channels); "
+            f"got {images.shape}"
+        )
+    count, height, width, channels = images.shape
     num_columns = num_columns or math.ceil(math.sqrt(count))
     num_rows = math.ceil(count / num_columns)
     grid = np.full(
-        (num_rows * (height + padding) + padding, num_columns * (width + padding) + padding), 0.5, np.float32
+        (num_rows * (height + padding) + padding, num_columns * (width + padding) + padding, channels), 0.5, np.float32
     )
     for index, image in enumerate(np.clip((images + 1.0) / 2.0, 0.0, 1.0)):
         row, column = divmod(index, num_columns)
         top, left = padding + row * (height + padding), padding + column * (width + padding)
         grid[top : top + height, left : left + width] = image
-    return grid
+    return grid[..., 0] if channels == 1 else grid
 
 
 def show_images(images, num_columns: int | None = None, title: str | None = None, ax=None, size: float = 4.0):
-    """Draw `image_grid(images)` on ``ax`` (a new figure if none) and return the axes."""
+    """Draw `image_grid(images)` on ``ax`` (a new figure if none) and return the axes (chapter 00)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(size, size))
     ax.imshow(image_grid(images, num_columns), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
@@ -47,7 +53,7 @@ def show_images(images, num_columns: int | None = None, title: str | None = None
 
 
 def save_images(images, path, num_columns: int | None = None, title: str | None = None) -> pathlib.Path:
-    """Save a grid of images as a PNG and return its path."""
+    """Save a grid of images as a PNG and return its path (the frames of `callbacks.SampleGrid`, chapter 04)."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure, ax = plt.subplots(figsize=(4, 4 + (0.3 if title else 0)))
@@ -57,8 +63,13 @@ def save_images(images, path, num_columns: int | None = None, title: str | None 
     return path
 
 
-def show_points(real=None, fake=None, ax=None, title: str | None = None, limit: float | None = None):
-    """Scatter 2-D real points (blue) and forged points (orange) on one axes."""
+def show_points(real=None, fake=None, ax=None, title: str | None = None, limit: float | None = None,
+                xlabel: str = "first coordinate", ylabel: str = "second coordinate"):
+    """Scatter 2-D real points (blue) and forged points (orange) on one axes, its axes labelled.
+
+    The points are ``(n, 2)`` arrays: the two coordinates of the toy data sets (chapter 00).
+    ``limit`` sets both axes to ``[-limit, limit]``.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     if real is not None:
@@ -71,6 +82,8 @@ def show_points(real=None, fake=None, ax=None, title: str | None = None, limit: 
         ax.set_xlim(-limit, limit)
         ax.set_ylim(-limit, limit)
     ax.set_aspect("equal")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.legend(loc="upper right", markerscale=4)
     if title:
         ax.set_title(title)
@@ -78,7 +91,7 @@ def show_points(real=None, fake=None, ax=None, title: str | None = None, limit: 
 
 
 def show_histograms(real=None, fake=None, ax=None, bins=60, value_range=(-4, 4), title: str | None = None):
-    """Overlay histograms (as densities) of 1-D real and forged samples."""
+    """Overlay histograms (as densities) of 1-D real and forged samples (chapters 00 and 02)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
     if real is not None:
@@ -91,8 +104,8 @@ def show_histograms(real=None, fake=None, ax=None, bins=60, value_range=(-4, 4),
     return ax
 
 
-def save_gif(frames, path, seconds_per_frame: float = 0.4) -> pathlib.Path:
-    """Write a list of image batches (each as `image_grid` takes) as an animated GIF."""
+def save_gif(frames, path, seconds_per_frame: float = 0.4, num_columns: int | None = None) -> pathlib.Path:
+    """Write a list of image batches (each as `image_grid` takes) as an animated GIF (chapter 04)."""
     from PIL import Image  # Pillow comes with matplotlib
 
     frames = list(frames)
@@ -102,8 +115,8 @@ def save_gif(frames, path, seconds_per_frame: float = 0.4) -> pathlib.Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     pictures = []
     for frame in frames:
-        grid = np.rint(image_grid(frame) * 255).astype(np.uint8)
-        picture = Image.fromarray(grid, mode="L").resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST)
+        grid = np.rint(image_grid(frame, num_columns) * 255).astype(np.uint8)
+        picture = Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST)
         pictures.append(picture)
     pictures[0].save(
         path, save_all=True, append_images=pictures[1:], duration=int(seconds_per_frame * 1000), loop=0

@@ -2,9 +2,10 @@
 
 A chapter's committed outputs and the mode benchmark's results file are made by long runs. Each
 run records a fingerprint: a digest of the code cells it ran (for a notebook), of every source
-file of the code it imported, and of the data files it read. `stale_files` compares a recorded
-fingerprint with the files as they are now, so a test (and chapter 06, for its results file) can
-refuse a result that the current code did not make, and say which files changed.
+file of the code it imported (for a notebook, all of ganlib but the other chapters' exercise
+checks), and of the data files it read. `stale_files` compares a recorded fingerprint with the
+files as they are now, so a test (and chapter 06, for its results file) can refuse a result that
+the current code did not make, and say which files changed.
 
 Comments, docstrings and blank lines are left out of a Python file's digest: they do not change
 what runs. Everything else counts, down to a changed constant.
@@ -31,6 +32,8 @@ PACKAGE_NAMES = {"GAN": "gan"}
 
 #: Paths a notebook's code may read, written relative to notebooks/ ("../data/..."), or to the root.
 READ_PATH = re.compile(r"""["'](?:\.\./)?((?:data|benchmarks/results)/[\w./-]+)["']""")
+#: A chapter's notebook (or its solution): ``NN_title.ipynb``, NN the chapter.
+CHAPTER_NOTEBOOK = re.compile(r"^(\d\d)_.+\.ipynb$")
 
 
 def _python_code(text: str) -> str:
@@ -72,6 +75,28 @@ def relative_name(path: pathlib.Path) -> str:
 def package_files() -> list[pathlib.Path]:
     """Every source file of ganlib: what a notebook that runs ``import ganlib`` imports."""
     return sorted(PACKAGE.rglob("*.py"))
+
+
+def chapter_package_files(notebook: pathlib.Path) -> list[pathlib.Path]:
+    """The ganlib sources a chapter's notebook depends on: all of them but the other chapters' exercise checks.
+
+    ``import ganlib`` imports every ``ganlib/exercises/chapter_NN.py``, but each of those only
+    registers the checks of its own chapter (ids ``"NN.k"``), and a notebook calls only its own
+    chapter's ids; so of ``ganlib/exercises`` a notebook depends on the shared machinery
+    (``core.py``, ``__init__.py``) and on the module of the chapter in its file name
+    (``06_fixing_the_game.ipynb``: ``chapter_06.py``), and a change to chapter 07's checks leaves
+    chapter 06's committed outputs fresh.
+    """
+    name = pathlib.Path(notebook).name
+    match = CHAPTER_NOTEBOOK.match(name)
+    if match is None:
+        raise ValueError(f"a chapter's notebook is named NN_title.ipynb (NN its chapter); got {name!r}")
+    own = PACKAGE / "exercises" / f"chapter_{match[1]}.py"
+    if not own.is_file():
+        raise ValueError(f"{name} is chapter {match[1]}: expected its exercise checks in {relative_name(own)}; "
+                         "got no such file")
+    others = set((PACKAGE / "exercises").glob("chapter_*.py")) - {own}
+    return [path for path in package_files() if path not in others]
 
 
 def ganlib_imports(path: pathlib.Path) -> list[pathlib.Path]:
@@ -138,7 +163,7 @@ def notebook_code(notebook: dict) -> str:
 
 
 def notebook_fingerprint(path: pathlib.Path, notebook: dict | None = None) -> dict:
-    """A notebook's code cells, all of ganlib (every chapter runs ``import ganlib``), and the data files it reads."""
+    """A notebook's code cells, the ganlib sources it runs (`chapter_package_files`), and the data files it reads."""
     path = pathlib.Path(path)
     notebook = json.loads(path.read_text(encoding="utf-8")) if notebook is None else notebook
     code = notebook_code(notebook)
@@ -147,7 +172,7 @@ def notebook_fingerprint(path: pathlib.Path, notebook: dict | None = None) -> di
     if missing:
         raise ValueError(f"{path.name} reads files that do not exist: {missing}")
     data_files = [file for file in DATA.iterdir() if file.is_file() and file.suffix not in (".md", ".py")]
-    return fingerprint(package_files() + data_files + read, code=code)
+    return fingerprint(chapter_package_files(path) + data_files + read, code=code)
 
 
 def digest(recorded: dict) -> str:

@@ -1,5 +1,7 @@
 """``python -m ganlib sample`` refuses a file it cannot draw from with one line on stderr and exit status 1."""
 
+import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -47,7 +49,7 @@ def forgers(tmp_path_factory):
     paths = {}
     for name, model in saved.items():
         paths[name] = folder / f"{name}.keras"
-        model.save(paths[name])
+        cli.save_forger(model, paths[name], num_classes=3 if name == "conditional_forger" else None)
     return paths
 
 
@@ -114,6 +116,30 @@ def test_a_two_input_forger_without_an_embedding_is_refused(tmp_path, capsys):
     path = tmp_path / "no_embedding.keras"
     keras.Model([latent, labels], image).save(path)
     _refused(path, tmp_path, capsys, "Embedding")
+
+
+def test_a_conditional_forger_records_its_class_count_beside_it(forgers, tmp_path, capsys):
+    assert json.loads(forgers["conditional_forger"].with_suffix(".json").read_text()) == {"num_classes": 3}
+    assert not forgers["forger"].with_suffix(".json").exists()
+    grid = tmp_path / "grid.png"
+    assert cli.main(["sample", str(forgers["conditional_forger"]), "--out", str(grid), "-n", "10"]) == 0
+    assert "wrote 9 samples (3 per label, one row each)" in capsys.readouterr().out
+
+
+def test_a_conditional_forger_without_its_record_is_refused_with_the_fix(forgers, tmp_path, capsys):
+    bare = tmp_path / "generator.keras"
+    shutil.copy(forgers["conditional_forger"], bare)
+    line = _refused(bare, tmp_path, capsys, "is a conditional forger", f"expected {tmp_path / 'generator.json'}",
+                    "got no such file", "num_classes", "save_forger")
+    assert "Embedding" not in line  # the class count is read from the record, never guessed
+    for text in ("{not json", '{"classes": 3}', '{"num_classes": 1}', '{"num_classes": "3"}', "[3]"):
+        bare.with_suffix(".json").write_text(text)
+        _refused(bare, tmp_path, capsys, "expected", "to hold {\"num_classes\": K} with an integer K >= 2", "got")
+
+
+def test_save_forger_refuses_a_bad_class_count(forgers, tmp_path):
+    with pytest.raises(ValueError, match="num_classes must be None or an integer >= 2; got 1"):
+        cli.save_forger(keras.models.load_model(forgers["conditional_forger"]), tmp_path / "g.keras", num_classes=1)
 
 
 def test_the_command_line_exits_with_status_1_and_one_line(tmp_path):

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from ganlib import cli, metrics, recipes
+from ganlib import cli, modes, recipes
 
 
 @pytest.mark.parametrize("target", ["ring", "grid"])
@@ -27,7 +27,7 @@ def test_train_toy_writes_a_reloadable_forger_a_plot_and_metrics(tmp_path, targe
     latent = keras.random.normal((2500, generator.input_shape[-1]), seed=1)
     samples = np.concatenate([keras.ops.convert_to_numpy(generator(latent[start : start + 1024], training=False))
                               for start in range(0, 2500, 1024)])
-    recomputed = metrics.mode_statistics(samples, target)
+    recomputed = modes.mode_statistics(samples, target)
     assert statistics == pytest.approx(recomputed, rel=1e-6, abs=1e-9)
     run = json.loads((out / "run.json").read_text())
     assert run["steps"] == 40 and run["recipe"] == recipes.BEST_TOY_RECIPE
@@ -41,15 +41,25 @@ def test_a_named_recipe_is_used(tmp_path):
     assert json.loads((tmp_path / "run.json").read_text())["recipe"] == name
 
 
-def test_an_unknown_recipe_is_a_clean_error(tmp_path):
-    with pytest.raises(SystemExit, match="unknown recipe 'nope'; expected one of"):
-        cli.main(["train", "ring", "--recipe", "nope", "--out", str(tmp_path)])
+def _refused_by_argparse(argv, capsys, expected):
+    """argparse refuses ``argv`` (exit status 2) with ``expected`` in its one error line on stderr."""
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    assert expected in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_an_unknown_recipe_is_a_clean_error(tmp_path, capsys):
+    _refused_by_argparse(["train", "ring", "--recipe", "nope", "--out", str(tmp_path)], capsys,
+                         "argument --recipe: unknown recipe 'nope'; expected one of: " + ", ".join(sorted(
+                             recipes.TOY_RECIPES)))
     assert not (tmp_path / "generator.keras").exists()
 
 
-def test_digits_options_are_refused_for_toy_targets(tmp_path):
-    with pytest.raises(SystemExit, match="--steps"):
-        cli.main(["train", "grid", "--seconds", "5", "--out", str(tmp_path)])
+@pytest.mark.parametrize("flag", [["--seconds", "5"], ["--epochs", "2"], ["--precision", "float32"]])
+def test_digits_options_are_refused_for_toy_targets(tmp_path, capsys, flag):
+    _refused_by_argparse(["train", "grid", *flag, "--out", str(tmp_path)], capsys,
+                         "unrecognized arguments: " + " ".join(flag))
 
 
 def test_toy_recipes_train_exactly_the_steps_asked_and_check_their_settings():
@@ -74,6 +84,22 @@ def test_the_same_seed_gives_the_same_forger():
     np.testing.assert_array_equal(first.generate(50, seed=0), second.generate(50, seed=0))
 
 
-def test_toy_options_are_refused_for_digits(tmp_path):
-    with pytest.raises(SystemExit, match="--recipe and --steps are for ring and grid"):
-        cli.main(["train", "digits", "--recipe", "plain", "--out", str(tmp_path)])
+@pytest.mark.parametrize("target", ["digits", "conditional-digits"])
+@pytest.mark.parametrize("flag", [["--recipe", "plain"], ["--steps", "10"]])
+def test_toy_options_are_refused_for_digits(tmp_path, capsys, target, flag):
+    _refused_by_argparse(["train", target, *flag, "--out", str(tmp_path)], capsys,
+                         "unrecognized arguments: " + " ".join(flag))
+
+
+def test_each_target_runs_its_own_command():
+    parse = cli.build_parser().parse_args
+    assert parse(["train", "digits", "--out", "x"]).run is cli.train_digits_command
+    arguments = parse(["train", "conditional-digits", "--out", "x", "--epochs", "2"])
+    assert arguments.run is cli.train_conditional_digits_command
+    assert (arguments.epochs, arguments.seconds, arguments.precision, arguments.seed) == (2, None, "auto", 0)
+    for target in ("ring", "grid"):
+        arguments = parse(["train", target, "--out", "x"])
+        assert arguments.run is cli.train_toy_command
+        assert (arguments.recipe, arguments.steps, arguments.seed) == (recipes.BEST_TOY_RECIPE, None, 0)
+    arguments = parse(["sample", "g.keras", "--out", "grid.png"])
+    assert arguments.run is cli.sample_command and (arguments.num_samples, arguments.seed) == (64, 0)

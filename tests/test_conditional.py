@@ -10,7 +10,7 @@ from keras import layers
 from PIL import Image
 
 import ganlib
-from ganlib import cli, data, models, recipes
+from ganlib import cli, data, models, recipes, runtime
 
 
 def tiny_conditional_gan(seed=0, projection=True):
@@ -34,7 +34,7 @@ def labelled_digits(count=64):
 # --------------------------------------------------------------------------- the players
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_conditional_builders_give_the_shapes_the_game_expects(precision):
-    with recipes.dtype_policy(precision):
+    with runtime.dtype_policy(precision):
         generator = models.conditional_dcgan_generator(latent_dim=16, num_classes=10, width=8)
         discriminator = models.conditional_dcgan_discriminator(num_classes=10, width=8)
     assert generator.input_shape == [(None, 16), (None,)]
@@ -106,7 +106,7 @@ def test_make_dataset_pairs_samples_with_int32_labels():
     for image, label in zip(seen_images[:10], seen_labels[:10]):
         index = np.flatnonzero(np.all(images == image, axis=(1, 2, 3)))[0]
         assert labels[index] == label
-    with pytest.raises(ValueError, match=r"labels must be integers, one per sample: shape \(40,\)"):
+    with pytest.raises(ValueError, match=r"expected 40 labels, one per sample; got 39"):
         data.make_dataset(images, 8, labels=labels[:39])
     with pytest.raises(ValueError, match="got dtype float"):
         data.make_dataset(images, 8, labels=labels.astype(np.float32))
@@ -268,9 +268,10 @@ def test_commission_agreement_counts_the_requested_digit():
 
 def test_command_line_trains_a_conditional_forger_and_samples_it(tmp_path, capsys):
     out = tmp_path / "run"
-    assert cli.main(["train", "digits", "--conditional", "--out", str(out), "--seconds", "3", "--seed", "1"]) == 0
+    assert cli.main(["train", "conditional-digits", "--out", str(out), "--seconds", "3", "--seed", "1"]) == 0
     generator = keras.models.load_model(out / "generator.keras")
     assert generator.input_shape == [(None, recipes.CONDITIONAL_DIGITS_RECIPE["latent_dim"]), (None,)]
+    assert json.loads((out / "generator.json").read_text()) == {"num_classes": 10}  # what `sample` reads
     assert generator.compute_dtype == "float32"
     latent = np.random.default_rng(0).standard_normal((10, 64)).astype(np.float32)
     images = generator.predict([latent, np.arange(10, dtype=np.int32)], verbose=0)

@@ -159,7 +159,11 @@ WRONG = {
              ((1e-5, "closer", _short_game_far_when_changed), "you predicted 'closer'"),
              ((1e-2, "about the same", _short_game_far_when_changed), "overreacts")],
     "04.1": [(_forger_without_tanh, "tanh"), (_forger_14, "doubles the size")],
-    "04.2": [(lambda average, weights, momentum: momentum * weights + (1 - momentum) * average, "swapped")],
+    "04.2": [((lambda steps, warm_up: _momenta(steps, warm_up, first=0).prod(), True), "2/11"),
+             ((lambda steps, warm_up: _momenta(steps, warm_up, ceiling=np.inf).prod(), True), "keep the min()"),
+             ((lambda steps, warm_up: 1 - _momenta(steps, warm_up).prod(), True), "later weights"),
+             ((lambda steps, warm_up: _momenta(steps, warm_up).prod(), False), "13.5%"),
+             ((lambda steps, warm_up: _momenta(steps, warm_up).prod(), "yes"), "True or False")],
     "04.3": [(_expert_with(keras.layers.BatchNormalization()), "batch normalization"),
              (_expert_with(last=keras.layers.Dense(1, activation="sigmoid")), "raw logit"),
              (lambda: keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Flatten(),
@@ -170,6 +174,12 @@ WRONG = {
     "07.3": [(_radii_precision(-1), "(k-1)-th"), (_radii_precision(1), "(k+1)-th")],
 }
 ANSWERS = {"02.1": "midpoint_ratio", "03.1": "answer"}
+
+def _momenta(steps, warm_up, first=1, ceiling=0.999):
+    """Exercise 04.2's momenta of steps first, first + 1, ...: warmed up (capped at ``ceiling``) or 0.999."""
+    step = np.arange(first, first + steps, dtype=np.float64)
+    return np.minimum(ceiling, (1 + step) / (10 + step)) if warm_up else np.full(steps, 0.999)
+
 
 
 def test_every_exercise_has_wrong_answers_and_a_solution_notebook():
@@ -187,12 +197,14 @@ def _answer(solved, exercise_id):
     if exercise_id == "03.4":  # an experiment: the learner's setting, prediction and game, from chapter 03 alone
         chapter = solved_names("03")
         return chapter["expert_learning_rate"], chapter["prediction"], chapter["short_game"]
+    if exercise_id == "04.2":  # the learner's function and the verdict it leads to
+        return solved["start_share"], solved["needs_warm_up"]
     if exercise_id in ANSWERS:
         return solved[ANSWERS[exercise_id]]
     function_name = {"00.1": "mode_shares", "00.2": "mixture_density", "00.3": "pixel_range",
                      "01.1": "bce_from_logits", "01.2": "best_accuracy", "01.3": "accuracy", "02.2": "interpolate",
                      "02.3": "forger_loss", "03.2": "expert_step", "03.3": "value_at_best_expert",
-                     "04.1": "build_forger", "04.2": "ema_update", "04.3": "build_expert", "07.1": "frechet_distance",
+                     "04.1": "build_forger", "04.3": "build_expert", "07.1": "frechet_distance",
                      "07.2": "classifier_score", "07.3": "precision"}[exercise_id]
     return solved[function_name]
 
@@ -202,6 +214,8 @@ def test_solution_passes_gap_is_not_done_and_mistakes_are_named(exercise_id, sol
     gap = ... if exercise_id in ANSWERS else None
     if exercise_id == "03.4":
         gap = (..., ..., _short_game_far_when_changed)
+    if exercise_id == "04.2":
+        gap = (lambda steps, warm_up: ..., ...)
     assert_check_contract(exercise_id, _answer(solved, exercise_id), WRONG[exercise_id], capsys, monkeypatch, gap=gap)
 
 

@@ -7,6 +7,7 @@ leaves the committed figures and numbers stale; this test names the notebooks to
 
 import importlib.util
 import json
+import shutil
 
 import pytest
 
@@ -82,3 +83,25 @@ def test_the_notebook_fingerprint_covers_ganlib_data_and_the_files_a_chapter_rea
     assert "ganlib/gan.py" in files and "ganlib/exercises/core.py" in files
     assert "data/mnist_5k.npz" in files and "data/digit_classifier.keras" in files
     assert "benchmarks/results/modes.json" in files
+
+
+def test_a_notebook_depends_on_its_own_chapters_exercise_checks_only(tmp_path, monkeypatch):
+    # a copy of ganlib, so that chapter 07's checks can change without touching the repository
+    shutil.copytree(provenance.PACKAGE, tmp_path / "ganlib", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "data").mkdir()
+    monkeypatch.setattr(provenance, "ROOT", tmp_path)
+    monkeypatch.setattr(provenance, "PACKAGE", tmp_path / "ganlib")
+    monkeypatch.setattr(provenance, "DATA", tmp_path / "data")
+    notebook = {"cells": [{"cell_type": "code", "source": "import ganlib"}]}
+    chapters = {number: tmp_path / f"{number}_a_chapter.ipynb" for number in ("06", "07")}
+    before = {number: provenance.notebook_fingerprint(path, notebook) for number, path in chapters.items()}
+    files = before["06"]["files"]
+    assert {"ganlib/exercises/__init__.py", "ganlib/exercises/core.py", "ganlib/exercises/chapter_06.py"} <= set(files)
+    assert not [name for name in files if "/chapter_" in name and not name.endswith("chapter_06.py")]
+    chapter_07 = tmp_path / "ganlib" / "exercises" / "chapter_07.py"
+    chapter_07.write_text(chapter_07.read_text() + "\nCHANGED = True\n")
+    after = {number: provenance.notebook_fingerprint(path, notebook) for number, path in chapters.items()}
+    assert provenance.stale_files(before["06"], after["06"]) == []
+    assert provenance.stale_files(before["07"], after["07"]) == ["ganlib/exercises/chapter_07.py"]
+    with pytest.raises(ValueError, match=r"named NN_title\.ipynb.*got 'notes\.ipynb'"):
+        provenance.notebook_fingerprint(tmp_path / "notes.ipynb", notebook)

@@ -177,17 +177,28 @@ def test_the_gradient_penalty_is_one_where_the_expert_is_flat():
     for weight in gan.discriminator.trainable_weights:
         weight.assign(tf.zeros_like(weight))
     real = tf.constant(data.sample_ring(16, seed=0))
-    penalty = gan._gradient_penalty(real, real + 1.0).numpy()
+    mix = tf.random.uniform((16,), seed=0)
+    penalty = ganlib.losses.interpolate_gradient_penalty(gan.discriminator, real, real + 1.0, mix).numpy()
     np.testing.assert_allclose(penalty, np.ones(16), rtol=1e-5)  # (0 - 1)^2, finite at a zero gradient
     history = gan.fit(ring_dataset(), epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0])
 
 
-@pytest.mark.parametrize("loss", ganlib.losses.LOSSES)
+@pytest.mark.parametrize("loss", list(ganlib.losses.LOSSES))
 def test_every_loss_trains_a_step_with_finite_values(loss):
     gan = toy_gan(loss=loss, d_steps=2)
     history = gan.fit(ring_dataset(), epochs=1, verbose=0)
     assert all(np.isfinite(values[0]) for values in history.history.values())
+    # the expert's verdicts are named for what they are: probabilities D(x), or raw scores
+    verdicts = ("d_real", "d_fake") if ganlib.losses.get(loss).probability else ("score_real", "score_fake")
+    assert set(history.history) == {"d_loss", "g_loss", *verdicts}
+    if ganlib.losses.get(loss).probability:
+        assert all(0.0 <= history.history[name][0] <= 1.0 for name in verdicts)
+
+
+def test_an_unknown_loss_is_refused_with_the_known_names():
+    with pytest.raises(ValueError, match=r"loss must be one of minimax, non_saturating, .*; got 'vanilla'"):
+        ganlib.GAN(models.mlp_generator(), models.mlp_discriminator(), loss="vanilla")
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -224,7 +235,7 @@ def test_a_generator_without_a_flat_latent_input_is_rejected():
 def test_mismatched_players_and_options_are_rejected():
     with pytest.raises(ValueError, match=r"discriminator must take the generator's samples, shape \(batch, 2\)"):
         ganlib.GAN(models.mlp_generator(output_dim=2), models.mlp_discriminator(input_dim=3))
-    with pytest.raises(ValueError, match="d_steps must be an integer >= 1; got 0"):
+    with pytest.raises(ValueError, match="d_steps must be a positive integer; got 0"):
         ganlib.GAN(models.mlp_generator(), models.mlp_discriminator(), d_steps=0)
     with pytest.raises(ValueError, match="label_smoothing works with the losses"):
         ganlib.GAN(models.mlp_generator(), models.mlp_discriminator(), loss="hinge", label_smoothing=0.1)
@@ -236,14 +247,15 @@ def test_packing_puts_groups_of_samples_side_by_side():
     ganlib.runtime.set_seed(0)
     gan = ganlib.GAN(models.mlp_generator(output_dim=2), models.mlp_discriminator(input_dim=6), pack=3, seed=0)
     points = tf.reshape(tf.range(12, dtype=tf.float32), (6, 2))
-    np.testing.assert_array_equal(gan._pack(points).numpy(), [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]])
+    packed_points = ganlib.gan.pack_samples(points, gan.pack).numpy()
+    np.testing.assert_array_equal(packed_points, [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]])
     images = tf.reshape(tf.range(2 * 2 * 2 * 1, dtype=tf.float32), (2, 2, 2, 1))
     image_gan = ganlib.GAN(
         models.dcgan_generator(latent_dim=4, width=2),
         keras.Sequential([keras.Input((28, 28, 2)), keras.layers.Flatten(), keras.layers.Dense(1)]),
         pack=2,
     )
-    packed = image_gan._pack(images).numpy()
+    packed = ganlib.gan.pack_samples(images, image_gan.pack).numpy()
     assert packed.shape == (1, 2, 2, 2)
     np.testing.assert_array_equal(packed[0, ..., 0], images[0, ..., 0])
     np.testing.assert_array_equal(packed[0, ..., 1], images[1, ..., 0])

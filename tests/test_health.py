@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ganlib
-from ganlib import GAN, data, health, models
+from ganlib import GAN, data, health, metrics, models
 
 
 def small_game(loss="non_saturating", d_learning_rate=1e-2, g_learning_rate=1e-2, d_steps=1, seed=0,
@@ -81,13 +81,18 @@ def test_a_healthy_forger_is_not_called_collapsed():
     assert last["recall"] == pytest.approx(reached.mean(), abs=2 / watcher.probe_size)
 
 
+def recall(real, fake) -> float:
+    """The probe's recall (`ganlib.metrics.recall`, k=3) of samples of any shape, each flattened."""
+    return metrics.recall(np.reshape(real, (len(real), -1)), np.reshape(fake, (len(fake), -1)), k=3)
+
+
 def test_spread_and_recall_on_samples_with_known_answers():
     square = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, -1.0], [0.0, 1.0]])
     assert health._spread(square) == pytest.approx(np.sqrt(0.5))  # each coordinate has variance 1/2
     assert health._spread(3.0 * square + 5.0) == pytest.approx(3.0 * np.sqrt(0.5))
     real = health.TrainingHealth(data.sample_ring(600, seed=0), probe_size=512, verbose=False).real_probe
-    assert health._recall(real, data.sample_ring(512, seed=1)) > 0.9
-    assert health._recall(real, np.repeat(real[:1], 512, axis=0)) < 0.05
+    assert recall(real, data.sample_ring(512, seed=1)) > 0.9
+    assert recall(real, np.repeat(real[:1], 512, axis=0)) < 0.05
 
 
 def test_an_unbounded_wasserstein_expert_diverges():
@@ -141,6 +146,6 @@ def test_mode_tracker_measures_the_untrained_forger_and_every_check():
 def test_spread_and_recall_work_on_images_without_a_huge_distance_array():
     rng = np.random.default_rng(0)
     real = rng.uniform(-1, 1, (512, 28, 28, 1)).astype(np.float32)
-    assert health._recall(real, rng.uniform(-1, 1, (512, 28, 28, 1))) > 0.5
-    assert health._recall(real, np.zeros((512, 28, 28, 1))) == 0.0
+    assert recall(real, rng.uniform(-1, 1, (512, 28, 28, 1))) > 0.5
+    assert recall(real, np.zeros((512, 28, 28, 1))) == 0.0
     assert health._spread(np.zeros((512, 28, 28, 1))) == 0.0

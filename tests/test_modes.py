@@ -5,24 +5,24 @@ import pathlib
 import numpy as np
 import pytest
 
-from ganlib import data, metrics, recipes
+from ganlib import data, modes, recipes
 
 
-@pytest.mark.parametrize("dataset, modes", [("ring", data.ring_modes()), ("grid", data.grid_modes())])
-def test_samples_exactly_at_every_mode_capture_all_with_zero_kl(dataset, modes):
-    samples = np.repeat(modes, 3, axis=0)
-    result = metrics.mode_statistics(samples, dataset)
-    assert result["modes"] == result["num_modes"] == len(modes)
+@pytest.mark.parametrize("dataset, centres", [("ring", data.ring_modes()), ("grid", data.grid_modes())])
+def test_samples_exactly_at_every_mode_capture_all_with_zero_kl(dataset, centres):
+    samples = np.repeat(centres, 3, axis=0)
+    result = modes.mode_statistics(samples, dataset)
+    assert result["modes"] == result["num_modes"] == len(centres)
     assert result["high_quality"] == 1.0
     assert result["reverse_kl"] == pytest.approx(0.0, abs=1e-12)
-    assert result["num_samples"] == 3 * len(modes)
+    assert result["num_samples"] == 3 * len(centres)
 
 
 @pytest.mark.parametrize("dataset, num_modes", [("ring", 8), ("grid", 25)])
 def test_all_samples_at_one_mode_give_one_mode_and_kl_log_k(dataset, num_modes):
-    modes, _ = metrics.benchmark_modes(dataset)
-    samples = np.repeat(modes[3:4], 100, axis=0)
-    result = metrics.mode_statistics(samples, dataset)
+    centres, _ = modes.benchmark_modes(dataset)
+    samples = np.repeat(centres[3:4], 100, axis=0)
+    result = modes.mode_statistics(samples, dataset)
     assert result["modes"] == 1
     assert result["high_quality"] == 1.0
     assert result["reverse_kl"] == pytest.approx(np.log(num_modes))
@@ -30,7 +30,7 @@ def test_all_samples_at_one_mode_give_one_mode_and_kl_log_k(dataset, num_modes):
 
 def test_two_modes_in_equal_shares_give_kl_log_k_over_2():
     samples = np.repeat(data.ring_modes()[[0, 4]], 50, axis=0)
-    result = metrics.mode_statistics(samples, "ring")
+    result = modes.mode_statistics(samples, "ring")
     assert result["modes"] == 2
     assert result["reverse_kl"] == pytest.approx(np.log(8 / 2))
 
@@ -39,13 +39,13 @@ def test_uneven_shares_match_the_formula():
     # 3 samples at mode 0, 1 at mode 1 on the ring: p = (3/4, 1/4), KL = sum p log(8 p)
     samples = data.ring_modes()[[0, 0, 0, 1]]
     expected = 0.75 * np.log(8 * 0.75) + 0.25 * np.log(8 * 0.25)
-    assert metrics.mode_statistics(samples, "ring")["reverse_kl"] == pytest.approx(expected)
+    assert modes.mode_statistics(samples, "ring")["reverse_kl"] == pytest.approx(expected)
 
 
 def test_points_far_from_every_mode_are_not_high_quality():
     samples = np.full((50, 2), 10.0)  # far outside both benchmarks
     for dataset, num_modes in [("ring", 8), ("grid", 25)]:
-        result = metrics.mode_statistics(samples, dataset)
+        result = modes.mode_statistics(samples, dataset)
         assert result["modes"] == 0
         assert result["high_quality"] == 0.0
         # no high-quality sample: the histogram is empty, reported as the worst value log(num_modes)
@@ -56,17 +56,17 @@ def test_the_three_standard_deviation_boundary():
     ring_std, grid_std = data.RING_STD, data.GRID_STD
     inside = data.ring_modes()[:1] + np.array([[2.9 * ring_std, 0.0]])
     outside = data.ring_modes()[:1] + np.array([[3.1 * ring_std, 0.0]])
-    assert metrics.mode_statistics(inside, "ring")["high_quality"] == 1.0
-    assert metrics.mode_statistics(outside, "ring")["high_quality"] == 0.0
+    assert modes.mode_statistics(inside, "ring")["high_quality"] == 1.0
+    assert modes.mode_statistics(outside, "ring")["high_quality"] == 0.0
     # the grid's std is 5 times the ring's: 0.1 away is high quality there, not on the ring
     near = data.grid_modes()[:1] + np.array([[0.0, 2.0 * grid_std]])
-    assert metrics.mode_statistics(near, "grid")["high_quality"] == 1.0
+    assert modes.mode_statistics(near, "grid")["high_quality"] == 1.0
 
 
 def test_half_the_samples_far_away_halves_the_quality_not_the_modes():
     good = np.repeat(data.ring_modes(), 10, axis=0)
     far = np.zeros((80, 2))  # the centre of the ring, distance 1 from every mode
-    result = metrics.mode_statistics(np.concatenate([good, far]), "ring")
+    result = modes.mode_statistics(np.concatenate([good, far]), "ring")
     assert result["modes"] == 8
     assert result["high_quality"] == pytest.approx(0.5)
     assert result["reverse_kl"] == pytest.approx(0.0, abs=1e-12)
@@ -75,22 +75,22 @@ def test_half_the_samples_far_away_halves_the_quality_not_the_modes():
 def test_real_samples_score_near_perfect():
     # 3 standard deviations in 2-D hold 1 - exp(-4.5) = 98.9 % of a Gaussian
     for dataset, sampler in [("ring", data.sample_ring), ("grid", data.sample_grid)]:
-        result = metrics.mode_statistics(sampler(2500, seed=0), dataset)
+        result = modes.mode_statistics(sampler(2500, seed=0), dataset)
         assert result["modes"] == result["num_modes"]
         assert abs(result["high_quality"] - (1 - np.exp(-4.5))) < 0.01
         assert result["reverse_kl"] < 0.02
 
 
 def test_mode_histogram_counts_high_quality_samples_per_mode():
-    modes = data.ring_modes()
-    samples = np.concatenate([np.repeat(modes[:1], 5, axis=0), modes[2:3], [[5.0, 5.0]]])
-    counts = metrics.mode_histogram(samples, "ring")
+    centres = data.ring_modes()
+    samples = np.concatenate([np.repeat(centres[:1], 5, axis=0), centres[2:3], [[5.0, 5.0]]])
+    counts = modes.mode_histogram(samples, "ring")
     assert counts.tolist() == [5, 0, 1, 0, 0, 0, 0, 0]
 
 
 def test_not_finite_samples_are_never_high_quality():
     samples = np.array([[np.nan, 0.0], [np.inf, 1.0], [1.0, 0.0]])
-    result = metrics.mode_statistics(samples, "ring")
+    result = modes.mode_statistics(samples, "ring")
     assert result["modes"] == 1
     assert result["high_quality"] == pytest.approx(1 / 3)
 
@@ -107,7 +107,7 @@ def test_not_finite_samples_are_never_high_quality():
 )
 def test_bad_input_raises_value_error(samples, dataset, message):
     with pytest.raises(ValueError, match=message):
-        metrics.mode_statistics(samples, dataset)
+        modes.mode_statistics(samples, dataset)
 
 
 def test_benchmark_script_runs_in_parallel_children_and_writes_its_results(tmp_path):
@@ -128,7 +128,7 @@ def test_benchmark_script_runs_in_parallel_children_and_writes_its_results(tmp_p
     # a run's numbers are those of its own seed's forger: seed 1's, trained again here, its 2,500 samples measured
     run = results["runs"][1]
     gan, _ = recipes.train_toy("ring", "plain", steps=20, seed=1)
-    again = metrics.mode_statistics(gan.generate(2500, seed=1000 + 1), "ring")
+    again = modes.mode_statistics(gan.generate(2500, seed=1000 + 1), "ring")
     assert (run["modes"], run["num_modes"], run["num_samples"]) == (
         again["modes"], again["num_modes"], again["num_samples"]), run
     assert run["high_quality"] == pytest.approx(again["high_quality"], abs=2 / 2500), run

@@ -93,19 +93,19 @@ def test_fast_mode_scales_steps_only(monkeypatch):
 
 
 def test_precision_choice(monkeypatch):
-    assert recipes.resolve_precision("float32") == "float32"
+    assert runtime.resolve_precision("float32") == "float32"
     with pytest.raises(ValueError, match="precision must be one of"):
-        recipes.resolve_precision("float16")
+        runtime.resolve_precision("float16")
     # "auto" picks bfloat16 only on a machine without a GPU whose CPU has bf16 units
     fake_gpu = [tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")]
     answers = {}
     for bf16_units, gpus in [(True, []), (True, fake_gpu), (False, []), (False, fake_gpu)]:
-        monkeypatch.setattr(recipes, "cpu_has_bf16_units", lambda units=bf16_units: units)
+        monkeypatch.setattr(runtime, "cpu_has_bf16_units", lambda units=bf16_units: units)
         monkeypatch.setattr(tf.config, "list_physical_devices",
                             lambda device_type=None, gpus=gpus: gpus if device_type == "GPU" else [])
-        answers[bf16_units, bool(gpus)] = recipes.resolve_precision("auto")
-        assert recipes.resolve_precision("bfloat16") == "bfloat16"  # asked for by name: kept, GPU or not
-        assert recipes.resolve_precision("float32") == "float32"
+        answers[bf16_units, bool(gpus)] = runtime.resolve_precision("auto")
+        assert runtime.resolve_precision("bfloat16") == "bfloat16"  # asked for by name: kept, GPU or not
+        assert runtime.resolve_precision("float32") == "float32"
     assert answers == {(True, False): "bfloat16", (True, True): "float32",
                        (False, False): "float32", (False, True): "float32"}
 
@@ -126,8 +126,8 @@ def test_cpu_bf16_units_are_read_from_the_cpu_flags(monkeypatch, tmp_path, flags
         read.append(str(name))
         return pathlib.Path(cpuinfo)
 
-    monkeypatch.setattr(recipes, "pathlib", types.SimpleNamespace(Path=fake_path))
-    assert recipes.cpu_has_bf16_units() is expected
+    monkeypatch.setattr(runtime, "pathlib", types.SimpleNamespace(Path=fake_path))
+    assert runtime.cpu_has_bf16_units() is expected
     assert read == ["/proc/cpuinfo"]
 
 

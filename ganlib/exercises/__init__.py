@@ -14,8 +14,21 @@ A chapter's exercise cell holds a gap (``...``) for the learner to fill, then ca
 
 `progress` prints how many exercises of a chapter are solved; `require_all` (the last cell of each
 solution notebook) raises unless all of them are. Every check compares the answer with a
-reference computed here, independently of the rest of ``ganlib`` (NumPy or SciPy formulas written
-out again), on inputs where the usual mistakes give different numbers.
+reference computed here, on inputs where the usual mistakes give different numbers. The references
+are NumPy or SciPy formulas written out again, independently of the rest of ``ganlib``, so that a
+mistake in ganlib cannot make a wrong answer pass. Four checks take from ganlib what is the course's
+own, not the answer's:
+
+- 00.2 compares the learner's density of the 1-D mixture with `ganlib.data.mixture_1d_density`, the
+  density the course samples its real numbers from, and 01.2 and 01.4 take the real numbers' density
+  from it: the answer must be the density of the data the chapters use, whatever that is.
+- 03.2 builds the two small players with `ganlib.models` (the learner writes the step, not the players).
+- 04.4 plays the chapter's game with `ganlib.models.dcgan_generator`, the recipe's forger, and
+  `ganlib.GAN`, the game the learner trains.
+- 06.4 takes the schedules the learner may choose from `ganlib.recipes.LEARNING_RATE_DECAYS`.
+
+Most chapters end with an experiment (change one setting, predict the outcome, measure it): those
+checks share `ganlib.exercises.core.experiment`.
 
 Explained in chapter 00 (how to run the course); the exercises themselves are in every chapter.
 """

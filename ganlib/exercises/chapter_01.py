@@ -9,10 +9,13 @@ from ganlib.exercises.core import (
     WrongAnswer,
     call,
     exercise,
+    expect_changed,
     expect_close,
     expect_finite,
     expect_shape,
+    experiment,
     numbers,
+    positive_number,
     softplus,
 )
 
@@ -84,10 +87,10 @@ def _check_accuracy(accuracy) -> str:
 
 #: The chapter's crude forger paints from N(0, 0.5²); exercise 01.4's experiment changes that spread.
 CHAPTER_FAKE_STD = 0.5
-#: Outcomes the learner may predict in exercise 01.4 (the expert's accuracy), and the ratio of error rates that
-#: separates them.
+#: Outcomes the learner may predict in exercise 01.4 (the expert's accuracy, compared by its error rate), and the
+#: number of test samples the expert is measured on.
 OUTCOMES = ("higher", "about the same", "lower")
-CLEAR_RATIO = 1.5
+NUM_TEST = 4000
 
 
 def _best_accuracy(fake_std: float) -> float:
@@ -95,16 +98,6 @@ def _best_accuracy(fake_std: float) -> float:
     xs = np.linspace(-12.0 * max(fake_std, 1.0), 12.0 * max(fake_std, 1.0), 400_001)
     fake = np.exp(-0.5 * (xs / fake_std) ** 2) / (fake_std * np.sqrt(2 * np.pi))
     return float(0.5 * np.sum(np.maximum(data.mixture_1d_density(xs), fake)) * (xs[1] - xs[0]))
-
-
-def _measured_outcome(baseline: float, changed: float, num_test: int = 4000) -> str:
-    floor = 1.0 / num_test  # one wrong verdict: an error rate of 0 is measured as this
-    baseline_error, changed_error = max(1.0 - baseline, floor), max(1.0 - changed, floor)
-    if changed_error > CLEAR_RATIO * baseline_error:
-        return "lower"
-    if changed_error < baseline_error / CLEAR_RATIO:
-        return "higher"
-    return "about the same"
 
 
 def _why(fake_std: float, outcome: str) -> str:
@@ -118,31 +111,22 @@ def _why(fake_std: float, outcome: str) -> str:
             "can tell them apart, whatever it learns, and that overlap has grown")
 
 
+def _read_fake_std(fake_std) -> float:
+    return expect_changed("fake_std", positive_number(fake_std, "fake_std"), CHAPTER_FAKE_STD, 3)
+
+
+def _measured(fake_std: float, baseline: float, changed: float, outcome: str) -> str:
+    return (f"against fakes of spread {fake_std:g} the expert was right on {changed:.1%} of fresh samples, "
+            f"against {baseline:.1%} at the chapter's {CHAPTER_FAKE_STD:g} (the exact best possible: "
+            f"{_best_accuracy(fake_std):.1%} and {_best_accuracy(CHAPTER_FAKE_STD):.1%}; {NUM_TEST:,} test samples "
+            f"may land a little above or below it): {outcome}")
+
+
 @exercise("01.4", "an experiment: predict, then measure, what the crude forger's spread does to the expert")
 def _check_fake_spread_experiment(answer) -> str:
-    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise WrongAnswer("pass the tuple (fake_std, prediction, expert_accuracy)")
-    fake_std, prediction, expert_accuracy = answer
-    fake_std = float(numbers(fake_std, "fake_std"))
-    if not fake_std > 0:
-        raise WrongAnswer(f"a standard deviation is a positive number; got {fake_std}")
-    factor = max(fake_std, CHAPTER_FAKE_STD) / min(fake_std, CHAPTER_FAKE_STD)
-    if factor < 3 - 1e-9:
-        raise WrongAnswer(f"fake_std = {fake_std:g} is within a factor of 3 of the chapter's {CHAPTER_FAKE_STD:g}: "
-                          "the setting was not really changed; make it at least 3 times smaller or larger")
-    if prediction not in OUTCOMES:
-        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
-    baseline = float(numbers(call(expert_accuracy, CHAPTER_FAKE_STD), "expert_accuracy's accuracy"))
-    changed = float(numbers(call(expert_accuracy, fake_std), "expert_accuracy's accuracy"))
-    if not (0 < baseline <= 1 and 0 < changed <= 1):
-        raise WrongAnswer(f"expert_accuracy should return a share of right verdicts, between 0 and 1; got "
-                          f"{baseline} and {changed}")
-    outcome = _measured_outcome(baseline, changed)
-    measured = (f"against fakes of spread {fake_std:g} the expert was right on {changed:.1%} of fresh samples, "
-                f"against {baseline:.1%} at the chapter's {CHAPTER_FAKE_STD:g} (the exact best possible: "
-                f"{_best_accuracy(fake_std):.1%} and {_best_accuracy(CHAPTER_FAKE_STD):.1%}; 4,000 test samples may "
-                f"land a little above or below it): {outcome}")
-    if prediction != outcome:
-        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(fake_std, outcome)}. "
-                          "Write down what you expect now, and why, before you move on")
-    return f"your prediction held: {measured}. Why: {_why(fake_std, outcome)}"
+    return experiment(
+        answer, names=("fake_std", "prediction", "expert_accuracy"), read=_read_fake_std,
+        chapter_value=CHAPTER_FAKE_STD, outcomes=OUTCOMES, rises="lower", falls="higher",
+        scale=lambda accuracy: max(1.0 - accuracy, 1.0 / NUM_TEST),  # error rates; 0 is measured as one wrong verdict
+        returns="a share of right verdicts, between 0 and 1",
+        valid=lambda baseline, changed: 0 < baseline <= 1 and 0 < changed <= 1, measured=_measured, why=_why)

@@ -8,10 +8,13 @@ from ganlib.exercises.core import (
     WrongAnswer,
     call,
     exercise,
+    expect_changed,
     expect_close,
     expect_finite,
     expect_shape,
+    experiment,
     numbers,
+    positive_number,
     softplus,
 )
 
@@ -100,14 +103,6 @@ OUTCOMES = ("higher", "about the same", "lower")
 CLEAR_DIFFERENCE = 0.05
 
 
-def _measured_outcome(baseline: float, changed: float) -> str:
-    if changed > baseline + CLEAR_DIFFERENCE:
-        return "higher"
-    if changed < baseline - CLEAR_DIFFERENCE:
-        return "lower"
-    return "about the same"
-
-
 def _why(learning_rate: float, outcome: str) -> str:
     slower = learning_rate < CHAPTER_FORGER_LEARNING_RATE
     if outcome == "about the same":
@@ -123,31 +118,22 @@ def _why(learning_rate: float, outcome: str) -> str:
             "likes and land where it does not")
 
 
+def _read_learning_rate(learning_rate) -> float:
+    learning_rate = positive_number(learning_rate, "forger_learning_rate")
+    return expect_changed("forger_learning_rate", learning_rate, CHAPTER_FORGER_LEARNING_RATE, 3)
+
+
+def _measured(learning_rate: float, baseline: float, changed: float, outcome: str) -> str:
+    return (f"with the forger's learning rate at {learning_rate:g} the expert gave the forgeries a mean "
+            f"D(forgery) of {changed:.3f} at the end, against {baseline:.3f} at "
+            f"{CHAPTER_FORGER_LEARNING_RATE:g}: {outcome}")
+
+
 @exercise("02.4", "an experiment: predict, then measure, what the forger's learning rate does against a fixed expert")
 def _check_forger_pace_experiment(answer) -> str:
-    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise WrongAnswer("pass the tuple (forger_learning_rate, prediction, fooled)")
-    learning_rate, prediction, fooled = answer
-    learning_rate = float(numbers(learning_rate, "forger_learning_rate"))
-    if not learning_rate > 0:
-        raise WrongAnswer(f"a learning rate is a positive number; got {learning_rate}")
-    factor = max(learning_rate, CHAPTER_FORGER_LEARNING_RATE) / min(learning_rate, CHAPTER_FORGER_LEARNING_RATE)
-    if factor < 3:
-        raise WrongAnswer(f"forger_learning_rate = {learning_rate:g} is within a factor of 3 of the chapter's "
-                          f"{CHAPTER_FORGER_LEARNING_RATE:g}: the setting was not really changed; change it at "
-                          "least tenfold, up or down")
-    if prediction not in OUTCOMES:
-        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
-    baseline = float(numbers(call(fooled, CHAPTER_FORGER_LEARNING_RATE), "fooled's mean D(forgery)"))
-    changed = float(numbers(call(fooled, learning_rate), "fooled's mean D(forgery)"))
-    if not (0 <= baseline <= 1 and 0 <= changed <= 1):
-        raise WrongAnswer(f"fooled should return the mean probability of real that the expert gives the forgeries, "
-                          f"between 0 and 1; got {baseline} and {changed}")
-    outcome = _measured_outcome(baseline, changed)
-    measured = (f"with the forger's learning rate at {learning_rate:g} the expert gave the forgeries a mean "
-                f"D(forgery) of {changed:.3f} at the end, against {baseline:.3f} at "
-                f"{CHAPTER_FORGER_LEARNING_RATE:g}: {outcome}")
-    if prediction != outcome:
-        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(learning_rate, outcome)}. "
-                          "Write down what you expect now, and why, before you move on")
-    return f"your prediction held: {measured}. Why: {_why(learning_rate, outcome)}"
+    return experiment(
+        answer, names=("forger_learning_rate", "prediction", "fooled"), read=_read_learning_rate,
+        chapter_value=CHAPTER_FORGER_LEARNING_RATE, outcomes=OUTCOMES, rises="higher", falls="lower",
+        difference=CLEAR_DIFFERENCE,
+        returns="the mean probability of real that the expert gives the forgeries, between 0 and 1",
+        valid=lambda baseline, changed: 0 <= baseline <= 1 and 0 <= changed <= 1, measured=_measured, why=_why)

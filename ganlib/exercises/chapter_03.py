@@ -11,7 +11,10 @@ from ganlib.exercises.core import (
     WrongAnswer,
     call,
     exercise,
+    expect_changed,
+    experiment,
     numbers,
+    positive_number,
 )
 
 
@@ -130,17 +133,8 @@ def _check_value_at_best_expert(value_at_best_expert) -> str:
 
 #: The chapter's expert learning rate, against which exercise 03.4's experiment compares.
 CHAPTER_EXPERT_LEARNING_RATE = 1e-3
-#: Outcomes the learner may predict in exercise 03.4, and the ratio of distances that separates them.
+#: Outcomes the learner may predict in exercise 03.4: how far from the real data the forger ends.
 OUTCOMES = ("closer", "about the same", "farther")
-CLEAR_RATIO = 1.5
-
-
-def _measured_outcome(baseline: float, changed: float) -> str:
-    if changed > CLEAR_RATIO * baseline:
-        return "farther"
-    if changed < baseline / CLEAR_RATIO:
-        return "closer"
-    return "about the same"
 
 
 def _why(learning_rate: float, outcome: str) -> str:
@@ -158,28 +152,20 @@ def _why(learning_rate: float, outcome: str) -> str:
             "so the forger chases a moving target instead of the data")
 
 
+def _read_learning_rate(learning_rate) -> float:
+    learning_rate = positive_number(learning_rate, "expert_learning_rate")
+    return expect_changed("expert_learning_rate", learning_rate, CHAPTER_EXPERT_LEARNING_RATE, 3)
+
+
+def _measured(learning_rate: float, baseline: float, changed: float, outcome: str) -> str:
+    return (f"with the expert's learning rate at {learning_rate:g} the forger ended at W1 {changed:.2f} from "
+            f"the real data, against {baseline:.2f} at {CHAPTER_EXPERT_LEARNING_RATE:g}: {outcome}")
+
+
 @exercise("03.4", "an experiment: predict, then measure, what the expert's learning rate does to the game")
 def _check_learning_rate_experiment(answer) -> str:
-    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise WrongAnswer("pass the tuple (expert_learning_rate, prediction, short_game)")
-    learning_rate, prediction, short_game = answer
-    learning_rate = float(numbers(learning_rate, "expert_learning_rate"))
-    if not learning_rate > 0:
-        raise WrongAnswer(f"a learning rate is a positive number; got {learning_rate}")
-    factor = max(learning_rate, CHAPTER_EXPERT_LEARNING_RATE) / min(learning_rate, CHAPTER_EXPERT_LEARNING_RATE)
-    if factor < 3:
-        raise WrongAnswer(f"expert_learning_rate = {learning_rate:g} is within a factor of 3 of the chapter's "
-                          f"{CHAPTER_EXPERT_LEARNING_RATE:g}: change it at least tenfold, up or down")
-    if prediction not in OUTCOMES:
-        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
-    baseline = float(numbers(call(short_game, CHAPTER_EXPERT_LEARNING_RATE), "short_game's distance"))
-    changed = float(numbers(call(short_game, learning_rate), "short_game's distance"))
-    if not (np.isfinite(baseline) and np.isfinite(changed) and baseline > 0 and changed > 0):
-        raise WrongAnswer(f"short_game should return a positive distance; got {baseline} and {changed}")
-    outcome = _measured_outcome(baseline, changed)
-    measured = (f"with the expert's learning rate at {learning_rate:g} the forger ended at W1 {changed:.2f} from "
-                f"the real data, against {baseline:.2f} at {CHAPTER_EXPERT_LEARNING_RATE:g}: {outcome}")
-    if prediction != outcome:
-        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(learning_rate, outcome)}. "
-                          "Write down what you expect now, and why, before you move on")
-    return f"your prediction held: {measured}. Why: {_why(learning_rate, outcome)}"
+    return experiment(
+        answer, names=("expert_learning_rate", "prediction", "short_game"), read=_read_learning_rate,
+        chapter_value=CHAPTER_EXPERT_LEARNING_RATE, outcomes=OUTCOMES, rises="farther", falls="closer",
+        returns="a positive distance",
+        valid=lambda baseline, changed: baseline > 0 and changed > 0, measured=_measured, why=_why)

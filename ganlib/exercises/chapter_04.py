@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from ganlib.exercises.core import WrongAnswer, call, exercise, expect_close, expect_shape, numbers
+from ganlib.exercises.core import WrongAnswer, call, exercise, expect_close, expect_shape, numbers, prediction_verdict
 
 
 @exercise("04.1", "a DCGAN forger: latent vector -> 28x28x1 image in [-1, 1]")
@@ -29,18 +29,46 @@ def _check_build_forger(build_forger) -> str:
     return f"{forger.count_params():,} weights, images of shape (28, 28, 1) in [-1, 1]"
 
 
-@exercise("04.2", "one update of the moving average of the forger's weights")
-def _check_ema_update(ema_update) -> str:
-    rng = np.random.default_rng(7)
-    average, weights = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
-    got = numbers(call(ema_update, average, weights, 0.9), "the new average")
-    expect_shape(got, average.shape, "the new average")
-    expected = 0.9 * average + 0.1 * weights
-    expect_close(got, expected, "the new average", mistakes=[
-        (0.1 * average + 0.9 * weights, "the weights are swapped: the old average keeps the weight `momentum` "
-         "(0.9) and the new weights get 1 - momentum (0.1), so the average moves slowly"),
-    ])
-    return "average <- momentum * average + (1 - momentum) * weights"
+#: Exercise 04.2's run: about as many steps as this chapter's game takes.
+RUN_STEPS = 2000
+#: Exercise 04.2's line: a random start that still holds more than this share of the average spoils it.
+SPOILED_SHARE = 0.01
+
+
+def _start_share(steps: int, warm_up: bool, first: int = 1, ceiling: float = 0.999) -> float:
+    """The share of the starting weights left in the moving average after ``steps`` steps (reference).
+
+    ``first`` is the count of the first step and ``ceiling`` the momentum's cap; other values name mistakes.
+    """
+    step = np.arange(first, first + steps, dtype=np.float64)
+    step_momentum = np.minimum(ceiling, (1.0 + step) / (10.0 + step)) if warm_up else np.full(steps, 0.999)
+    return float(np.prod(step_momentum))
+
+
+@exercise("04.2", "how much of the random start is left in the forger's moving average, with and without warm-up")
+def _check_start_share(answer) -> str:
+    start_share, needs_warm_up = answer
+    for steps in (1, 10, 500, 20_000):
+        for warm_up in (False, True):
+            what = f"start_share({steps}, warm_up={warm_up})"
+            expected = _start_share(steps, warm_up)
+            expect_close(numbers(call(start_share, steps, warm_up), what), np.asarray(expected), what,
+                         rtol=1e-6, atol=0.0, mistakes=[
+                (_start_share(steps, warm_up, first=0), "the callback counts the first step as t = 1, so its "
+                 "first momentum is (1 + 1) / (10 + 1) = 2/11"),
+                (_start_share(steps, warm_up, ceiling=np.inf), "keep the min(): once (1 + t) / (10 + t) passes "
+                 "0.999 (after about 9,000 steps) the momentum stays 0.999"),
+                (1.0 - expected, "that is the share of all the later weights; the starting weights keep the "
+                 "product of the momenta"),
+            ])
+    if not isinstance(needs_warm_up, bool):
+        raise WrongAnswer(f"needs_warm_up should be True or False; got {needs_warm_up!r}")
+    without, with_warm_up = _start_share(RUN_STEPS, False), _start_share(RUN_STEPS, True)
+    if needs_warm_up != (without > SPOILED_SHARE):
+        raise WrongAnswer(f"needs_warm_up: after {RUN_STEPS:,} steps without a warm-up the random start still "
+                          f"holds {without:.1%} of the average (the line is {SPOILED_SHARE:.0%})")
+    return (f"after {RUN_STEPS:,} steps the random start holds {without:.1%} of a plain average with momentum "
+            f"0.999, and {with_warm_up:.1e} with the warm-up: so GeneratorAverage warms up")
 
 
 @exercise("04.3", "a convolutional expert: 28x28x1 image -> one logit, no batch normalization")
@@ -63,7 +91,6 @@ def _check_build_expert(build_expert) -> str:
     if not any(isinstance(layer, keras.layers.Conv2D) and tuple(layer.strides) == (2, 2) for layer in expert.layers):
         raise WrongAnswer("use strided convolutions (Conv2D with strides=2) to go from 28x28 down to 7x7")
     return f"{expert.count_params():,} weights, one logit per image, no batch normalization"
-
 
 
 #: The outcomes a prediction of exercise 04.4 names: how the expert's lead changes without the forger's batch norm.
@@ -174,11 +201,9 @@ def _check_batch_norm_experiment(answer) -> str:
     difference = lead_without - lead_with
     measured = OUTCOMES[0] if difference > _MARGIN else OUTCOMES[2] if difference < -_MARGIN else OUTCOMES[1]
     numbers_text = (
-        f"in the last of {own_steps} steps the expert's lead D(real) - D(fake) was {lead_without:.2f} against the "
-        f"forger without batch normalization (D(real) {without_norm[0]:.2f}, D(fake) {without_norm[1]:.2f}) and "
-        f"{lead_with:.2f} against the recipe's forger (D(real) {with_norm[0]:.2f}, D(fake) {with_norm[1]:.2f})"
+        f"the game says {measured!r}: in the last of {own_steps} steps the expert's lead D(real) - D(fake) was "
+        f"{lead_without:.2f} against the forger without batch normalization (D(real) {without_norm[0]:.2f}, "
+        f"D(fake) {without_norm[1]:.2f}) and {lead_with:.2f} against the recipe's forger (D(real) {with_norm[0]:.2f}, "
+        f"D(fake) {with_norm[1]:.2f})"
     )
-    if prediction != measured:
-        raise WrongAnswer(f"you predicted {prediction!r}, the game says {measured!r}: {numbers_text}. "
-                          f"{_WHY[measured]}.")
-    return f"as you predicted, {measured}: {numbers_text}. {_WHY[measured]}."
+    return prediction_verdict(prediction, measured, numbers_text, _WHY[measured])

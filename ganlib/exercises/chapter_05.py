@@ -7,14 +7,18 @@ import math
 
 import numpy as np
 
-from ganlib.exercises.core import WrongAnswer, call, exercise, expect_close, expect_finite, expect_shape, numbers
-
-
-def _one_number(value, what: str) -> float:
-    array = numbers(value, what)
-    if array.size != 1:
-        raise WrongAnswer(f"return one number, {what}; got shape {array.shape}")
-    return float(array.ravel()[0])
+from ganlib.exercises.core import (
+    WrongAnswer,
+    call,
+    exercise,
+    expect_changed,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    experiment,
+    numbers,
+    one_number,
+)
 
 
 def _kl_to_uniform(counts: np.ndarray) -> float:
@@ -27,7 +31,7 @@ def _kl_to_uniform(counts: np.ndarray) -> float:
 def _check_reverse_kl(reverse_kl) -> str:
     # no empty mode first, so that the usual mistakes give finite, different numbers
     counts = np.array([400, 90, 260, 35, 610, 150, 5, 220])
-    got = _one_number(call(reverse_kl, counts.copy()), "the reverse KL")
+    got = one_number(call(reverse_kl, counts.copy()), "the reverse KL")
     expected = _kl_to_uniform(counts)
     shares, uniform = counts / counts.sum(), np.full(8, 1 / 8)
     if not math.isfinite(got):
@@ -52,21 +56,21 @@ def _check_reverse_kl(reverse_kl) -> str:
     got_empty = numbers(call(reverse_kl, with_empty.copy()), "the reverse KL")
     expect_finite(got_empty, "the reverse KL of a histogram with empty modes",
                   "an empty mode adds 0 * log 0, which counts as 0: leave out the modes with count 0")
-    got_empty = _one_number(got_empty, "the reverse KL")
+    got_empty = one_number(got_empty, "the reverse KL")
     if not math.isclose(got_empty, _kl_to_uniform(with_empty), rel_tol=1e-4):
         raise WrongAnswer(f"with empty modes it gave {got_empty:.4f}; expected {_kl_to_uniform(with_empty):.4f}. "
                           "An empty mode adds 0 to the sum, and K still counts it")
 
     collapsed = np.zeros(8, dtype=int)
     collapsed[3] = 2500
-    got_collapsed = _one_number(call(reverse_kl, collapsed), "the reverse KL")
+    got_collapsed = one_number(call(reverse_kl, collapsed), "the reverse KL")
     if not math.isclose(got_collapsed, math.log(8), rel_tol=1e-4):
         raise WrongAnswer(f"a forger that paints only one of 8 modes should score log 8 = {math.log(8):.4f}; "
                           f"got {got_collapsed:.4f}")
 
     grid = np.random.default_rng(5).integers(0, 200, size=25)
     grid[[2, 11]] = 0
-    got_grid = _one_number(call(reverse_kl, grid.copy()), "the reverse KL")
+    got_grid = one_number(call(reverse_kl, grid.copy()), "the reverse KL")
     if not math.isclose(got_grid, _kl_to_uniform(grid), rel_tol=1e-4):
         if math.isclose(got_grid, float(np.sum((p := grid[grid > 0] / grid.sum()) * np.log(p * 8))), rel_tol=1e-4):
             raise WrongAnswer("on a grid histogram (25 modes) it compared with 1/8: take K = len(counts)")
@@ -160,17 +164,8 @@ def _check_penalized_step(dirac_step_penalized) -> str:
 
 #: The chapter's learning rate for the Dirac GAN, against which exercise 05.4's experiment compares.
 CHAPTER_DIRAC_LEARNING_RATE = 0.2
-#: Outcomes the learner may predict in exercise 05.4, and the ratio of distances that separates them.
+#: Outcomes the learner may predict in exercise 05.4: how far from the equilibrium the players end.
 OUTCOMES = ("closer", "about the same", "farther")
-CLEAR_RATIO = 1.5
-
-
-def _measured_outcome(baseline: float, changed: float) -> str:
-    if changed > CLEAR_RATIO * baseline:
-        return "farther"
-    if changed < baseline / CLEAR_RATIO:
-        return "closer"
-    return "about the same"
 
 
 def _why(learning_rate: float, outcome: str) -> str:
@@ -188,29 +183,23 @@ def _why(learning_rate: float, outcome: str) -> str:
             "sqrt(1 + (learning rate / 2)^2), so larger steps drift out faster for the same amount of training")
 
 
-@exercise("05.4", "an experiment: predict, then measure, what the learning rate does to the Dirac GAN's spiral")
-def _check_dirac_learning_rate_experiment(answer) -> str:
-    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise WrongAnswer("pass the tuple (learning_rate, prediction, dirac_game)")
-    learning_rate, prediction, dirac_game = answer
-    learning_rate = _one_number(learning_rate, "learning_rate")
+def _read_learning_rate(learning_rate) -> float:
+    learning_rate = one_number(learning_rate, "learning_rate")
     if not 1e-3 <= learning_rate <= 2.0:
         raise WrongAnswer(f"choose a learning rate between 0.001 and 2 (at 0.001 the game is already 100,000 "
                           f"steps); got {learning_rate:g}")
-    factor = max(learning_rate, CHAPTER_DIRAC_LEARNING_RATE) / min(learning_rate, CHAPTER_DIRAC_LEARNING_RATE)
-    if factor < 3:
-        raise WrongAnswer(f"learning_rate = {learning_rate:g} is within a factor of 3 of the chapter's "
-                          f"{CHAPTER_DIRAC_LEARNING_RATE:g}: change it at least tenfold, up or down")
-    if prediction not in OUTCOMES:
-        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
-    baseline = _one_number(call(dirac_game, CHAPTER_DIRAC_LEARNING_RATE), "dirac_game's distance")
-    changed = _one_number(call(dirac_game, learning_rate), "dirac_game's distance")
-    if not (np.isfinite(baseline) and np.isfinite(changed) and baseline > 0 and changed > 0):
-        raise WrongAnswer(f"dirac_game should return a positive distance; got {baseline} and {changed}")
-    outcome = _measured_outcome(baseline, changed)
-    measured = (f"with a learning rate of {learning_rate:g} the players ended {changed:.2f} from the equilibrium, "
-                f"against {baseline:.2f} at {CHAPTER_DIRAC_LEARNING_RATE:g} (they started 1.41 away): {outcome}")
-    if prediction != outcome:
-        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(learning_rate, outcome)}. "
-                          "Write down what you expect now, and why, before you move on")
-    return f"your prediction held: {measured}. Why: {_why(learning_rate, outcome)}"
+    return expect_changed("learning_rate", learning_rate, CHAPTER_DIRAC_LEARNING_RATE, 3)
+
+
+def _measured(learning_rate: float, baseline: float, changed: float, outcome: str) -> str:
+    return (f"with a learning rate of {learning_rate:g} the players ended {changed:.2f} from the equilibrium, "
+            f"against {baseline:.2f} at {CHAPTER_DIRAC_LEARNING_RATE:g} (they started 1.41 away): {outcome}")
+
+
+@exercise("05.4", "an experiment: predict, then measure, what the learning rate does to the Dirac GAN's spiral")
+def _check_dirac_learning_rate_experiment(answer) -> str:
+    return experiment(
+        answer, names=("learning_rate", "prediction", "dirac_game"), read=_read_learning_rate,
+        chapter_value=CHAPTER_DIRAC_LEARNING_RATE, outcomes=OUTCOMES, rises="farther", falls="closer",
+        returns="a positive distance",
+        valid=lambda baseline, changed: baseline > 0 and changed > 0, measured=_measured, why=_why)

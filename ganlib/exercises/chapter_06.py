@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlib.exercises.core import WrongAnswer, call, exercise, expect_close, expect_finite, expect_shape, numbers
+from ganlib.exercises.core import (
+    WrongAnswer,
+    call,
+    exercise,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    experiment,
+    numbers,
+)
+from ganlib.recipes import LEARNING_RATE_DECAYS
 
 
 def _relu(x):
@@ -132,22 +142,11 @@ def _check_pack(pack) -> str:
 
 #: The plain game's learning-rate schedule, against which exercise 06.4's experiment compares.
 CHAPTER_DECAY = "constant"
-#: The schedules `ganlib.recipes` knows.
-DECAYS = ("constant", "linear", "cosine")
-#: Outcomes the learner may predict in exercise 06.4, and the ratio of reverse KLs that separates them.
+#: Outcomes the learner may predict in exercise 06.4: the forger's reverse KL to equal shares of the modes.
 OUTCOMES = ("lower", "about the same", "higher")
-CLEAR_RATIO = 1.5
 
 
-def _measured_outcome(baseline: float, changed: float) -> str:
-    if changed > CLEAR_RATIO * baseline:
-        return "higher"
-    if changed < baseline / CLEAR_RATIO:
-        return "lower"
-    return "about the same"
-
-
-def _why(outcome: str) -> str:
+def _why(decay: str, outcome: str) -> str:
     if outcome == "lower":
         return ("with a constant learning rate the forger takes full-sized steps to the very end, chasing the "
                 "expert's latest verdict around the ring, so where the last step leaves it is partly luck; as the "
@@ -160,27 +159,24 @@ def _why(outcome: str) -> str:
             "evenly, or still far from the modes, either way")
 
 
-@exercise("06.4", "an experiment: predict, then measure, what a decaying learning rate does to the forger's modes")
-def _check_decay_experiment(answer) -> str:
-    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise WrongAnswer("pass the tuple (learning_rate_decay, prediction, ring_game)")
-    decay, prediction, ring_game = answer
-    if decay not in DECAYS:
-        raise WrongAnswer(f"learning_rate_decay should be one of {DECAYS}; got {decay!r}")
+def _read_decay(decay) -> str:
+    if decay not in LEARNING_RATE_DECAYS:
+        raise WrongAnswer(f"learning_rate_decay should be one of {LEARNING_RATE_DECAYS}; got {decay!r}")
     if decay == CHAPTER_DECAY:
         raise WrongAnswer(f"learning_rate_decay = {decay!r} is the plain game's own schedule: choose \"linear\" or "
                           "\"cosine\", so that the learning rates fall to 0 by the last step")
-    if prediction not in OUTCOMES:
-        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
-    baseline = float(numbers(call(ring_game, CHAPTER_DECAY), "ring_game's reverse KL"))
-    changed = float(numbers(call(ring_game, decay), "ring_game's reverse KL"))
-    if not (np.isfinite(baseline) and np.isfinite(changed) and baseline > 0 and changed >= 0):
-        raise WrongAnswer(f"ring_game should return a reverse KL, 0 or more (above 0 for the plain game); got "
-                          f"{baseline} and {changed}")
-    outcome = _measured_outcome(baseline, changed)
-    measured = (f"with a {decay} decay the forger's reverse KL to equal shares of the 8 modes was {changed:.2f}, "
-                f"against {baseline:.2f} with a constant learning rate: {outcome}")
-    if prediction != outcome:
-        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(outcome)}. "
-                          "Write down what you expect now, and why, before you move on")
-    return f"your prediction held: {measured}. Why: {_why(outcome)}"
+    return decay
+
+
+def _measured(decay: str, baseline: float, changed: float, outcome: str) -> str:
+    return (f"with a {decay} decay the forger's reverse KL to equal shares of the 8 modes was {changed:.2f}, "
+            f"against {baseline:.2f} with a constant learning rate: {outcome}")
+
+
+@exercise("06.4", "an experiment: predict, then measure, what a decaying learning rate does to the forger's modes")
+def _check_decay_experiment(answer) -> str:
+    return experiment(
+        answer, names=("learning_rate_decay", "prediction", "ring_game"), read=_read_decay,
+        chapter_value=CHAPTER_DECAY, outcomes=OUTCOMES, rises="higher", falls="lower",
+        returns="a reverse KL, 0 or more (above 0 for the plain game)",
+        valid=lambda baseline, changed: baseline > 0 and changed >= 0, measured=_measured, why=_why)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ganlib.exercises.core import WrongAnswer, call, exercise, numbers
+from ganlib.exercises.core import WrongAnswer, call, exercise, expect_changed, experiment, numbers
 
 
 def _reference_frechet(a: np.ndarray, b: np.ndarray) -> float:
@@ -101,19 +101,10 @@ def _check_precision(precision) -> str:
 
 #: The chapter's neighbourhood size for precision and recall, against which exercise 07.4's experiment compares.
 CHAPTER_K = 3
-#: Outcomes the learner may predict in exercise 07.4, and the ratio of precisions that separates them.
+#: Outcomes the learner may predict in exercise 07.4: the blur's precision.
 OUTCOMES = ("higher", "about the same", "lower")
-CLEAR_RATIO = 1.5
 #: Points per mode in exercise 07.4's grid (2,000 real points over 25 modes).
 POINTS_PER_MODE = 80
-
-
-def _measured_outcome(baseline: float, changed: float) -> str:
-    if changed > CLEAR_RATIO * baseline:
-        return "higher"
-    if changed < baseline / CLEAR_RATIO:
-        return "lower"
-    return "about the same"
 
 
 def _why(k: int, outcome: str) -> str:
@@ -132,28 +123,20 @@ def _why(k: int, outcome: str) -> str:
             "ruler: compare precisions only at the same k")
 
 
-@exercise("07.4", "an experiment: predict, then measure, what the neighbourhood size k does to precision")
-def _check_neighbourhood_experiment(answer) -> str:
-    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise WrongAnswer("pass the tuple (k, prediction, blur_precision)")
-    k, prediction, blur_precision = answer
+def _read_k(k) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise WrongAnswer(f"k counts neighbours: a whole number of at least 1; got {k!r}")
-    k = int(k)
-    if max(k, CHAPTER_K) < 3 * min(k, CHAPTER_K):
-        raise WrongAnswer(f"k = {k} is within a factor of 3 of the chapter's k = {CHAPTER_K}: choose k = 1, "
-                          "or k = 9 or more")
-    if prediction not in OUTCOMES:
-        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
-    baseline = float(numbers(call(blur_precision, CHAPTER_K), "blur_precision's result"))
-    changed = float(numbers(call(blur_precision, k), "blur_precision's result"))
-    if not (np.isfinite(baseline) and np.isfinite(changed) and 0 < baseline <= 1 and 0 <= changed <= 1):
-        raise WrongAnswer(f"blur_precision should return a share between 0 and 1 (positive at k = {CHAPTER_K}); "
-                          f"got {baseline} and {changed}")
-    outcome = _measured_outcome(baseline, changed)
-    measured = (f"with k = {k} the blur's precision was {changed:.3f}, against {baseline:.3f} at k = {CHAPTER_K}: "
-                f"{outcome}")
-    if prediction != outcome:
-        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(k, outcome)}. "
-                          "Write down what you expect now, and why, before you move on")
-    return f"your prediction held: {measured}. Why: {_why(k, outcome)}"
+    return expect_changed("k", int(k), CHAPTER_K, 3, " (k = 1, or k = 9 or more)")
+
+
+def _measured(k: int, baseline: float, changed: float, outcome: str) -> str:
+    return f"with k = {k} the blur's precision was {changed:.3f}, against {baseline:.3f} at k = {CHAPTER_K}: {outcome}"
+
+
+@exercise("07.4", "an experiment: predict, then measure, what the neighbourhood size k does to precision")
+def _check_neighbourhood_experiment(answer) -> str:
+    return experiment(
+        answer, names=("k", "prediction", "blur_precision"), read=_read_k, chapter_value=CHAPTER_K,
+        outcomes=OUTCOMES, rises="higher", falls="lower",
+        returns=f"a share between 0 and 1 (positive at k = {CHAPTER_K})",
+        valid=lambda baseline, changed: 0 < baseline <= 1 and 0 <= changed <= 1, measured=_measured, why=_why)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlib.exercises.core import WrongAnswer, call, exercise, expect_close, expect_finite, expect_shape, numbers
+from ganlib.exercises.core import (
+    WrongAnswer,
+    call,
+    exercise,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    experiment,
+    numbers,
+    whole_number,
+)
 
 FRACTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -150,17 +160,8 @@ def _check_attribute_direction(attribute_direction) -> str:
 
 #: The chapter's setting for exercise 08.4: one order per mode of the ring of eight.
 CHAPTER_NUM_ORDERS = 8
-#: Outcomes the learner may predict in exercise 08.4, and the ratio of on-mode shares that separates them.
+#: Outcomes the learner may predict in exercise 08.4: the share of forgeries that land on a mode.
 OUTCOMES = ("more", "about the same", "fewer")
-CLEAR_RATIO = 1.5
-
-
-def _measured_outcome(baseline: float, changed: float) -> str:
-    if changed > CLEAR_RATIO * baseline:
-        return "more"
-    if changed < baseline / CLEAR_RATIO:
-        return "fewer"
-    return "about the same"
 
 
 def _why(num_orders: int, outcome: str) -> str:
@@ -178,30 +179,24 @@ def _why(num_orders: int, outcome: str) -> str:
             "with another seed before you trust it")
 
 
-@exercise("08.4", "an experiment: predict, then measure, how the number of orders changes where the forgeries land")
-def _check_orders_experiment(answer) -> str:
-    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise WrongAnswer("pass the tuple (num_orders, prediction, short_game)")
-    num_orders, prediction, short_game = answer
-    num_orders = float(numbers(num_orders, "num_orders"))
-    if num_orders != int(num_orders) or not 1 <= num_orders:
-        raise WrongAnswer(f"num_orders is a whole number of orders, 1 or more; got {num_orders:g}")
-    num_orders = int(num_orders)
+def _read_num_orders(num_orders) -> int:
+    num_orders = whole_number(num_orders, "num_orders", 1)
     if num_orders >= CHAPTER_NUM_ORDERS:
         raise WrongAnswer(f"num_orders = {num_orders} gives every mode its own order, as the chapter's "
                           f"{CHAPTER_NUM_ORDERS} does (a point's order is its mode's index modulo num_orders): choose "
                           "fewer orders, 1 to 7")
-    if prediction not in OUTCOMES:
-        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
-    baseline = float(numbers(call(short_game, CHAPTER_NUM_ORDERS), "short_game's share"))
-    changed = float(numbers(call(short_game, num_orders), "short_game's share"))
-    if not (0.0 < baseline <= 1.0 and 0.0 < changed <= 1.0):
-        raise WrongAnswer(f"short_game should return the share of forgeries on a mode, above 0 and at most 1; got "
-                          f"{baseline} and {changed}")
-    outcome = _measured_outcome(baseline, changed)
-    measured = (f"with {num_orders} order{'s' if num_orders > 1 else ''}, {changed:.0%} of the forgeries landed on one "
-                f"of the eight modes, against {baseline:.0%} with one order per mode: {outcome}")
-    if prediction != outcome:
-        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(num_orders, outcome)}. "
-                          "Write down what you expect now, and why, before you move on")
-    return f"your prediction held: {measured}. Why: {_why(num_orders, outcome)}"
+    return num_orders
+
+
+def _measured(num_orders: int, baseline: float, changed: float, outcome: str) -> str:
+    return (f"with {num_orders} order{'s' if num_orders > 1 else ''}, {changed:.0%} of the forgeries landed on one "
+            f"of the eight modes, against {baseline:.0%} with one order per mode: {outcome}")
+
+
+@exercise("08.4", "an experiment: predict, then measure, how the number of orders changes where the forgeries land")
+def _check_orders_experiment(answer) -> str:
+    return experiment(
+        answer, names=("num_orders", "prediction", "short_game"), read=_read_num_orders,
+        chapter_value=CHAPTER_NUM_ORDERS, outcomes=OUTCOMES, rises="more", falls="fewer",
+        returns="the share of forgeries on a mode, above 0 and at most 1",
+        valid=lambda baseline, changed: 0.0 < baseline <= 1.0 and 0.0 < changed <= 1.0, measured=_measured, why=_why)

@@ -10,19 +10,16 @@ from ganlib.exercises.core import (
     WrongAnswer,
     call,
     exercise,
+    expect_changed,
     expect_close,
     expect_finite,
     expect_shape,
+    experiment,
     numbers,
+    one_number,
     softplus,
+    whole_number,
 )
-
-
-def _one_number(value, what: str) -> float:
-    got = numbers(value, what)
-    if got.size != 1:
-        raise WrongAnswer(f"return one number, {what}; got shape {got.shape}")
-    return float(got.ravel()[0])
 
 
 def _pairwise_auc(positive: np.ndarray, negative: np.ndarray, tie: float = 0.5) -> float:
@@ -41,7 +38,7 @@ def _reference_caught(real: np.ndarray, suspects: np.ndarray, accepted: float) -
 def _check_caught_share(caught_share) -> str:
     rng = np.random.default_rng(91)
     real, suspects = rng.normal(1.0, 1.0, 1000), rng.normal(-0.5, 1.5, 800)  # logits: high means "real"
-    got = _one_number(call(caught_share, real.copy(), suspects.copy(), 0.95), "the share caught")
+    got = one_number(call(caught_share, real.copy(), suspects.copy(), 0.95), "the share caught")
     expected = _reference_caught(real, suspects, 0.95)
     tolerance = 0.004  # the quantile's rounding rule (np.quantile's method) may move a suspect or two
     if abs(got - expected) > tolerance:
@@ -60,11 +57,11 @@ def _check_caught_share(caught_share) -> str:
                 raise WrongAnswer(f"got {got:.4f}: {explanation}")
         raise WrongAnswer(f"got {got:.4f}; expected {expected:.4f}, the share of suspects scoring below the 5th "
                           "percentile of the real scores")
-    same = _one_number(call(caught_share, real.copy(), real[::-1].copy(), 0.95), "the share caught")
+    same = one_number(call(caught_share, real.copy(), real[::-1].copy(), 0.95), "the share caught")
     if abs(same - 0.05) > 0.01:
         raise WrongAnswer(f"suspects that score exactly like the real digits should be caught 5 % of the time (the "
                           f"real digits' own rejection rate); got {same:.4f}")
-    strict = _one_number(call(caught_share, real.copy(), suspects.copy(), 0.99), "the share caught")
+    strict = one_number(call(caught_share, real.copy(), suspects.copy(), 0.99), "the share caught")
     if abs(strict - _reference_caught(real, suspects, 0.99)) > tolerance:
         raise WrongAnswer(f"with accepted = 0.99 it gave {strict:.4f}; expected "
                           f"{_reference_caught(real, suspects, 0.99):.4f}: use `accepted`, not a fixed 0.95")
@@ -121,7 +118,7 @@ def _check_feature_matching(feature_matching_loss) -> str:
     rng = np.random.default_rng(93)
     real = rng.normal(0.0, 1.0, (32, 12))
     fake = rng.normal(0.4, 2.0, (32, 12)) + rng.normal(0.0, 0.5, 12)
-    got = _one_number(call(feature_matching_loss, real.copy(), fake.copy()), "the loss")
+    got = one_number(call(feature_matching_loss, real.copy(), fake.copy()), "the loss")
     gap = real.mean(axis=0) - fake.mean(axis=0)
     expected = float(np.mean(gap**2))
     if not math.isclose(got, expected, rel_tol=1e-5):
@@ -141,7 +138,7 @@ def _check_feature_matching(feature_matching_loss) -> str:
             if math.isclose(got, wrong, rel_tol=1e-5):
                 raise WrongAnswer(f"got {got:.4f}: {explanation}")
         raise WrongAnswer(f"got {got:.4f}; expected {expected:.4f}")
-    shuffled = _one_number(call(feature_matching_loss, real.copy(), real[rng.permutation(32)].copy()), "the loss")
+    shuffled = one_number(call(feature_matching_loss, real.copy(), real[rng.permutation(32)].copy()), "the loss")
     if abs(shuffled) > 1e-9:
         raise WrongAnswer(f"the same batch in another order gave {shuffled:.4f}; its feature means are the same, so "
                           "the loss should be 0")
@@ -154,14 +151,6 @@ CHAPTER_FORGER_WIDTH = 64
 #: Outcomes the learner may predict in exercise 09.4, and the AUC gap that separates them.
 OUTCOMES = ("higher", "about the same", "lower")
 CLEAR_GAP = 0.1
-
-
-def _measured_outcome(baseline: float, changed: float) -> str:
-    if changed > baseline + CLEAR_GAP:
-        return "higher"
-    if changed < baseline - CLEAR_GAP:
-        return "lower"
-    return "about the same"
 
 
 def _why(forger_width: int, outcome: str) -> str:
@@ -184,30 +173,22 @@ def _why(forger_width: int, outcome: str) -> str:
             "overlap more; at the game's ideal end the expert can only guess, an AUC of 0.5")
 
 
+def _read_forger_width(forger_width) -> int:
+    forger_width = whole_number(forger_width, "forger_width", 1)
+    return expect_changed("forger_width", forger_width, CHAPTER_FORGER_WIDTH, 4, " (a width of 2 or 512, say)")
+
+
+def _measured(forger_width: int, baseline: float, changed: float, outcome: str) -> str:
+    return (f"after the game with a forger of width {forger_width}, the expert told held-out real points from "
+            f"the forgeries with an AUC of {changed:.2f}, against {baseline:.2f} with width "
+            f"{CHAPTER_FORGER_WIDTH}: {outcome}")
+
+
 @exercise("09.4", "an experiment: predict, then measure, how well the expert catches a weaker forger after the game")
 def _check_forger_width_experiment(answer) -> str:
-    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise WrongAnswer("pass the tuple (forger_width, prediction, short_game)")
-    forger_width, prediction, short_game = answer
-    forger_width = float(numbers(forger_width, "forger_width"))
-    if forger_width != int(forger_width) or forger_width < 1:
-        raise WrongAnswer(f"forger_width is a whole number of units per hidden layer, 1 or more; got {forger_width:g}")
-    forger_width = int(forger_width)
-    factor = max(forger_width, CHAPTER_FORGER_WIDTH) / min(forger_width, CHAPTER_FORGER_WIDTH)
-    if factor < 4:
-        raise WrongAnswer(f"forger_width = {forger_width} is within a factor of 4 of the chapter's "
-                          f"{CHAPTER_FORGER_WIDTH}: change it at least fourfold, up or down (a width of 2 or 512, say)")
-    if prediction not in OUTCOMES:
-        raise WrongAnswer(f"the prediction should be one of {OUTCOMES}; got {prediction!r}")
-    baseline = _one_number(call(short_game, CHAPTER_FORGER_WIDTH), "short_game's AUC")
-    changed = _one_number(call(short_game, forger_width), "short_game's AUC")
-    if not (0.0 <= baseline <= 1.0 and 0.0 <= changed <= 1.0):
-        raise WrongAnswer(f"short_game should return an AUC between 0 and 1; got {baseline} and {changed}")
-    outcome = _measured_outcome(baseline, changed)
-    measured = (f"after the game with a forger of width {forger_width}, the expert told held-out real points from "
-                f"the forgeries with an AUC of {changed:.2f}, against {baseline:.2f} with width "
-                f"{CHAPTER_FORGER_WIDTH}: {outcome}")
-    if prediction != outcome:
-        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why(forger_width, outcome)}. "
-                          "Write down what you expect now, and why, before you move on")
-    return f"your prediction held: {measured}. Why: {_why(forger_width, outcome)}"
+    return experiment(
+        answer, names=("forger_width", "prediction", "short_game"), read=_read_forger_width,
+        chapter_value=CHAPTER_FORGER_WIDTH, outcomes=OUTCOMES, rises="higher", falls="lower", difference=CLEAR_GAP,
+        returns="an AUC between 0 and 1",
+        valid=lambda baseline, changed: 0.0 <= baseline <= 1.0 and 0.0 <= changed <= 1.0, measured=_measured,
+        why=_why)

@@ -6,14 +6,19 @@ import math
 
 import numpy as np
 
-from ganlib.exercises.core import WrongAnswer, call, exercise, expect_finite, expect_shape, numbers
-
-
-def _one_number(value, what: str) -> float:
-    got = numbers(value, what)
-    if got.size != 1:
-        raise WrongAnswer(f"return one number; got shape {got.shape}")
-    return float(got.ravel()[0])
+from ganlib.exercises.core import (
+    WrongAnswer,
+    call,
+    exercise,
+    expect_changed,
+    expect_finite,
+    expect_shape,
+    experiment,
+    numbers,
+    one_number,
+    softplus,
+    whole_number,
+)
 
 
 def _chapter_waves(num_waves: int, seed: int) -> np.ndarray:
@@ -132,13 +137,9 @@ def _check_peak_share(peak_share) -> str:
                           "the share of it at the strongest frequency and its neighbours (one each side, where they "
                           "exist: the check includes a window whose peak is at 16 cycles); then the mean over the "
                           "windows")
-    on_real, on_mixed = (_one_number(call(peak_share, w), "the share") for w in (real, mixed))
+    on_real, on_mixed = (one_number(call(peak_share, w), "the share") for w in (real, mixed))
     return (f"{on_real:.2f} for real waves, {on_mixed:.2f} for exercise 10.1's two-wave forgery, where the "
             "spectrum distance saw no difference: a judge of single windows sees what a set's average hides")
-
-
-def _softplus(x):
-    return np.logaddexp(0.0, x)
 
 
 @exercise("10.3", "the restorer's loss: the adversarial term plus l1_weight times the L1 to the clean digit")
@@ -150,11 +151,11 @@ def _check_restorer_loss(restorer_loss) -> str:
     restored = clean + rng.normal(0.0, 0.4, clean.shape)
     l1_weight = 20.0
     args = (fake_logits.astype(np.float32), restored.astype(np.float32), clean.astype(np.float32), l1_weight)
-    got = _one_number(call(restorer_loss, *args), "the loss")
+    got = one_number(call(restorer_loss, *args), "the loss")
     if not math.isfinite(got):
         raise WrongAnswer(f"the loss is {got}: compute the adversarial term from the logits with softplus (or "
                           "keras.losses.BinaryCrossentropy(from_logits=True)), not from sigmoid probabilities")
-    adversarial = float(np.mean(_softplus(-fake_logits)))
+    adversarial = float(np.mean(softplus(-fake_logits)))
     l1 = float(np.mean(np.abs(restored - clean)))
     expected = adversarial + l1_weight * l1
     if math.isclose(got, expected, rel_tol=1e-4):
@@ -162,9 +163,9 @@ def _check_restorer_loss(restorer_loss) -> str:
                 f"{expected:.4f}")
     mistakes = [
         (l1_weight * adversarial + l1, "l1_weight multiplies the adversarial term; it weighs the L1 term"),
-        (float(np.mean(_softplus(fake_logits))) + l1_weight * l1, "the adversarial term has the wrong target: "
+        (float(np.mean(softplus(fake_logits))) + l1_weight * l1, "the adversarial term has the wrong target: "
          "the forger wants its restorations called real, target 1, -log D = softplus(-logits)"),
-        (float(np.mean(-_softplus(fake_logits))) + l1_weight * l1, "that adversarial term is log(1 - D), the "
+        (float(np.mean(-softplus(fake_logits))) + l1_weight * l1, "that adversarial term is log(1 - D), the "
          "saturating minimax loss; use the non-saturating -log D = softplus(-logits)"),
         (adversarial + l1_weight * float(np.mean((restored - clean) ** 2)), "that is the squared error (L2); "
          "pix2pix uses the absolute error (L1), which blurs less"),
@@ -172,7 +173,7 @@ def _check_restorer_loss(restorer_loss) -> str:
          "over the pixels; take the mean over pixels and images"),
         (l1_weight * l1, "the adversarial term is missing: add the mean of softplus(-logits) over every patch"),
         (adversarial, "the L1 term is missing: add l1_weight times the mean absolute error to the clean digit"),
-        (float(np.mean(_softplus(-fake_logits[:, 0, 0, 0]))) + l1_weight * l1, "only one patch of the 7x7 "
+        (float(np.mean(softplus(-fake_logits[:, 0, 0, 0]))) + l1_weight * l1, "only one patch of the 7x7 "
          "grid counts; average the loss over every patch's logit"),
     ]
     for wrong, explanation in mistakes:
@@ -183,17 +184,8 @@ def _check_restorer_loss(restorer_loss) -> str:
 
 #: The chapter's sample size: 2,000 forged windows judged against 2,000 held-out real ones (exercise 10.4).
 CHAPTER_NUM_WINDOWS = 2000
-#: Outcomes the learner may predict in exercise 10.4, and the ratio of distances that separates them.
+#: Outcomes the learner may predict in exercise 10.4: the spectrum distance between two real sets.
 FLOOR_OUTCOMES = ("larger", "about the same", "smaller")
-CLEAR_FLOOR_RATIO = 1.5
-
-
-def _measured_floor_outcome(baseline: float, changed: float) -> str:
-    if changed > CLEAR_FLOOR_RATIO * baseline:
-        return "larger"
-    if changed < baseline / CLEAR_FLOOR_RATIO:
-        return "smaller"
-    return "about the same"
 
 
 def _why_floor(num_windows: int, outcome: str) -> str:
@@ -211,30 +203,22 @@ def _why_floor(num_windows: int, outcome: str) -> str:
             "measurable; the price is time, since the floor shrinks only with the square root of the sample")
 
 
+def _read_num_windows(num_windows) -> int:
+    num_windows = whole_number(num_windows, "num_windows", 5, 50_000)
+    return expect_changed("num_windows", num_windows, CHAPTER_NUM_WINDOWS, 5, " (100 or 20000, say)")
+
+
+def _measured_floor(num_windows: int, baseline: float, changed: float, outcome: str) -> str:
+    return (f"two real sets of {num_windows} windows are at spectrum distance {changed:.4f}, against "
+            f"{baseline:.4f} for sets of {CHAPTER_NUM_WINDOWS}: {outcome}")
+
+
 @exercise("10.4", "an experiment: predict, then measure, how the number of windows moves the distance between "
                   "two real sets")
 def _check_sample_size_experiment(answer) -> str:
-    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
-        raise WrongAnswer("pass the tuple (num_windows, prediction, real_floor)")
-    num_windows, prediction, real_floor = answer
-    size = float(numbers(num_windows, "num_windows"))
-    if size != int(size) or not 5 <= size <= 50_000:
-        raise WrongAnswer(f"num_windows should be a whole number from 5 to 50000; got {num_windows!r}")
-    num_windows = int(size)
-    factor = max(num_windows, CHAPTER_NUM_WINDOWS) / min(num_windows, CHAPTER_NUM_WINDOWS)
-    if factor < 5:
-        raise WrongAnswer(f"num_windows = {num_windows} is within a factor of 5 of the chapter's "
-                          f"{CHAPTER_NUM_WINDOWS}: change it at least fivefold, up or down (100 or 20000, say)")
-    if prediction not in FLOOR_OUTCOMES:
-        raise WrongAnswer(f"the prediction should be one of {FLOOR_OUTCOMES}; got {prediction!r}")
-    baseline = _one_number(call(real_floor, CHAPTER_NUM_WINDOWS), "real_floor's distance")
-    changed = _one_number(call(real_floor, num_windows), "real_floor's distance")
-    if not (math.isfinite(baseline) and math.isfinite(changed) and 0 < baseline <= 1 and 0 < changed <= 1):
-        raise WrongAnswer(f"real_floor should return a distance between 0 and 1; got {baseline} and {changed}")
-    outcome = _measured_floor_outcome(baseline, changed)
-    measured = (f"two real sets of {num_windows} windows are at spectrum distance {changed:.4f}, against "
-                f"{baseline:.4f} for sets of {CHAPTER_NUM_WINDOWS}: {outcome}")
-    if prediction != outcome:
-        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {_why_floor(num_windows, outcome)}. "
-                          "Write down what you expect now, and why, before you move on")
-    return f"your prediction held: {measured}. Why: {_why_floor(num_windows, outcome)}"
+    return experiment(
+        answer, names=("num_windows", "prediction", "real_floor"), read=_read_num_windows,
+        chapter_value=CHAPTER_NUM_WINDOWS, outcomes=FLOOR_OUTCOMES, rises="larger", falls="smaller",
+        returns="a distance between 0 and 1",
+        valid=lambda baseline, changed: 0 < baseline <= 1 and 0 < changed <= 1, measured=_measured_floor,
+        why=_why_floor)

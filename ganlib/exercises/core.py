@@ -1,12 +1,14 @@
 """The machinery of the exercises: the registry, `check` and its verdicts, and helpers for the checks.
 
 Each chapter's checks live in ``ganlib/exercises/chapter_NN.py`` and register themselves with
-`exercise`; `ganlib.exercises` imports them all. Explained in chapter 00 (how to run the course).
+`exercise`; `ganlib.exercises` imports them all. The experiments that end most chapters (change one
+setting, predict, measure) share `experiment`. Explained in chapter 00 (how to run the course).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 
 import keras
@@ -161,3 +163,96 @@ def expect_close(got: np.ndarray, expected: np.ndarray, what: str, mistakes=(), 
 def softplus(x):
     return np.logaddexp(0.0, x)
 
+
+# ------------------------------------------------------------------------------- experiments
+#: The middle outcome of every experiment: the measurement did not change clearly.
+ABOUT_THE_SAME = "about the same"
+#: An experiment's measurement changed clearly when it became more than this many times larger or smaller.
+CLEAR_RATIO = 1.5
+
+
+def one_number(value, what: str) -> float:
+    """The learner's result as one float; an array of another size is a `WrongAnswer`."""
+    array = numbers(value, what)
+    if array.size != 1:
+        raise WrongAnswer(f"return one number, {what}; got shape {array.shape}")
+    return float(array.ravel()[0])
+
+
+def positive_number(value, name: str) -> float:
+    """An experiment's setting that must be a number above 0 (a spread, a learning rate)."""
+    number = one_number(value, name)
+    if not number > 0:
+        raise WrongAnswer(f"{name} should be a positive number; got {number:g}")
+    return number
+
+
+def whole_number(value, name: str, low: int, high: int | None = None, note: str = "") -> int:
+    """An experiment's setting that must be a whole number from ``low`` to ``high`` (no limit if None)."""
+    number = one_number(value, name)
+    if not number.is_integer() or number < low or (high is not None and number > high):
+        limits = f"{low} or more" if high is None else f"at least {low} and at most {high}"
+        raise WrongAnswer(f"{name} should be a whole number, {limits}{note}; got {value!r}")
+    return int(number)
+
+
+def expect_changed(name: str, value, chapter_value, factor: float, hint: str = ""):
+    """Return an experiment's setting, unless it is within ``factor`` of the chapter's value (up or down)."""
+    if max(value, chapter_value) / min(value, chapter_value) < factor - 1e-9:
+        raise WrongAnswer(f"{name} = {value:g} is within a factor of {factor:g} of the chapter's {chapter_value:g}: "
+                          f"the setting was not really changed; make it at least {factor:g} times smaller or larger"
+                          f"{hint}")
+    return value
+
+
+def clear_change(baseline: float, changed: float, *, rises: str, falls: str, difference: float | None = None) -> str:
+    """``rises`` if ``changed`` is clearly above ``baseline``, ``falls`` if clearly below, else `ABOUT_THE_SAME`.
+
+    Clearly: more than `CLEAR_RATIO` times larger or smaller; for a measure on a fixed scale (a
+    probability, an AUC), more than ``difference`` above or below instead.
+    """
+    if difference is None:
+        above, below = changed > CLEAR_RATIO * baseline, changed < baseline / CLEAR_RATIO
+    else:
+        above, below = changed > baseline + difference, changed < baseline - difference
+    return rises if above else falls if below else ABOUT_THE_SAME
+
+
+def prediction_verdict(prediction: str, outcome: str, measured: str, why: str) -> str:
+    """An experiment's verdict: `check`'s "correct" text if the prediction held, else a `WrongAnswer`."""
+    if prediction != outcome:
+        raise WrongAnswer(f"you predicted {prediction!r}, but {measured}. Why: {why}. "
+                          "Write down what you expect now, and why, before you move on")
+    return f"your prediction held: {measured}. Why: {why}"
+
+
+def experiment(answer, *, names: tuple[str, str, str], read: Callable, chapter_value, outcomes: tuple[str, ...],
+               rises: str, falls: str, returns: str, valid: Callable[[float, float], bool],
+               measured: Callable[..., str], why: Callable[..., str], difference: float | None = None,
+               scale: Callable[[float], float] | None = None) -> str:
+    """Check an experiment: the learner changes one setting of the chapter, predicts the outcome, then measures it.
+
+    ``answer`` is the tuple that ``names`` spells: the setting, the prediction (one of ``outcomes``) and
+    the learner's function that measures a game at a setting. ``read(setting)`` returns the setting's
+    value, or raises `WrongAnswer` when it is not one or too close to ``chapter_value`` (`expect_changed`).
+    The function runs at ``chapter_value``, then at the setting; ``valid(baseline, changed)`` says whether
+    its two finite results are what it should return (``returns``, in words). The outcome is
+    `clear_change` (``rises``, ``falls``, ``difference``) of the two results, or of
+    ``scale`` of them. The verdict, `prediction_verdict`, says ``measured(setting, baseline, changed,
+    outcome)`` and ``why(setting, outcome)``.
+    """
+    if set(outcomes) != {rises, ABOUT_THE_SAME, falls}:
+        raise ValueError(f"outcomes should be {rises!r}, {ABOUT_THE_SAME!r} and {falls!r}; got {outcomes}")
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        raise WrongAnswer(f"pass the tuple ({', '.join(names)})")
+    setting, prediction, measure = answer
+    setting = read(setting)
+    if prediction not in outcomes:
+        raise WrongAnswer(f"the prediction should be one of {outcomes}; got {prediction!r}")
+    baseline = one_number(call(measure, chapter_value), f"{names[2]}'s result")
+    changed = one_number(call(measure, setting), f"{names[2]}'s result")
+    if not (math.isfinite(baseline) and math.isfinite(changed) and valid(baseline, changed)):
+        raise WrongAnswer(f"{names[2]} should return {returns}; got {baseline} and {changed}")
+    compared = (baseline, changed) if scale is None else (scale(baseline), scale(changed))
+    outcome = clear_change(*compared, rises=rises, falls=falls, difference=difference)
+    return prediction_verdict(prediction, outcome, measured(setting, baseline, changed, outcome), why(setting, outcome))
