@@ -92,6 +92,7 @@ def _least_squares_forger(fake: tf.Tensor) -> tf.Tensor:
 LOSSES = {
     loss.name: loss
     for loss in (
+        # name, expert's loss, forger's loss, probability, decision threshold, label smoothing
         Loss("minimax", _cross_entropy_expert, _minimax_forger, True, 0.0, True),
         Loss("non_saturating", _cross_entropy_expert, _non_saturating_forger, True, 0.0, True),
         Loss("wasserstein", _wasserstein_expert, _raise_score_forger, False, None, False),
