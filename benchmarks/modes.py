@@ -12,7 +12,8 @@ captured when at least one high-quality sample falls to it; reverse KL of the hi
 high-quality samples over the modes against uniform (`ganlib.modes.mode_statistics`).
 
 Each recipe of ``ganlib.recipes.TOY_RECIPES`` is trained on each data set with each seed
-(seeds 0, 1, 2, ...); the table gives the mean and the standard deviation over seeds, with
+(seeds 0, 1, 2, ...); the table gives the mean, the lowest and the highest value over seeds
+(a standard deviation of three values says little, and ± bars would cross 0 % and 100 %), with
 PacGAN's published rows (their Table 1) beside it for context. The results go to
 ``benchmarks/results/modes.json``, which chapter 06 loads. Training is by step counts, so a
 run gives the same numbers on the same machine and software; times vary with the load.
@@ -82,16 +83,19 @@ def run_in_child(recipe: str, dataset: str, seed: int, steps: int | None) -> dic
 
 
 def summarize(runs: list[dict]) -> list[dict]:
-    """Mean and standard deviation over seeds of each (recipe, data set)."""
+    """Each (recipe, data set)'s values over seeds: per seed (in seed order), mean, lowest and highest."""
     groups: dict[tuple, list[dict]] = {}
     for run in runs:
         groups.setdefault((run["recipe"], run["dataset"]), []).append(run)
     rows = []
     for (recipe, dataset), group in groups.items():
         row = {"recipe": recipe, "dataset": dataset, "seeds": len(group), "steps": group[0]["steps"]}
+        group = sorted(group, key=lambda run: run["seed"])
         for key in ("modes", "high_quality", "reverse_kl", "seconds"):
             values = np.array([run[key] for run in group], dtype=np.float64)
-            row[key], row[key + "_std"] = float(values.mean()), float(values.std())
+            row[key], row[key + "_min"], row[key + "_max"] = float(values.mean()), float(values.min()), float(
+                values.max())
+            row[key + "_per_seed"] = [run[key] for run in group]
         rows.append(row)
     return rows
 
@@ -111,20 +115,21 @@ def beats_pacgan4(rows: list[dict]) -> list[str]:
 
 
 def format_table(rows: list[dict]) -> str:
-    lines = [f"{'variant':34s} {'data':5s} {'seeds':>5s} {'steps':>6s} {'modes':>12s} {'high quality':>15s} "
-             f"{'reverse KL':>14s} {'s/run':>6s}"]
+    lines = [f"{'variant':34s} {'data':5s} {'seeds':>5s} {'steps':>6s} {'modes: mean (min-max)':>22s} "
+             f"{'high quality':>22s} {'reverse KL':>22s} {'s/run':>6s}"]
     for dataset in data.TOY_DATASETS:
         for row in (r for r in rows if r["dataset"] == dataset):
             lines.append(
                 f"{row['recipe']:34s} {dataset:5s} {row['seeds']:5d} {row['steps']:6d} "
-                f"{row['modes']:6.1f} ± {row['modes_std']:3.1f} "
-                f"{row['high_quality']:8.1%} ± {row['high_quality_std']:4.1%} "
-                f"{row['reverse_kl']:7.3f} ± {row['reverse_kl_std']:4.3f} {row['seconds']:6.0f}"
+                f"{row['modes']:8.1f} ({row['modes_min']:2.0f}-{row['modes_max']:2.0f})       "
+                f"{row['high_quality']:7.1%} ({row['high_quality_min']:4.0%}-{row['high_quality_max']:4.0%}) "
+                f"{row['reverse_kl']:8.3f} ({row['reverse_kl_min']:.3f}-{row['reverse_kl_max']:.3f}) "
+                f"{row['seconds']:6.0f}"
             )
         for row in (r for r in PUBLISHED if r["dataset"] == dataset):
             lines.append(
                 f"{'[published] ' + row['variant'] + ' (PacGAN)':34s} {dataset:5s} {'':5s} {'':6s} "
-                f"{row['modes']:6.1f}       {row['high_quality']:8.1%}        {row['reverse_kl']:7.3f}"
+                f"{row['modes']:8.1f}{'':14s}{row['high_quality']:7.1%}{'':13s}{row['reverse_kl']:8.3f}"
             )
     return "\n".join(lines)
 

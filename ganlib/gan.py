@@ -33,6 +33,9 @@ class GAN(keras.Model):
         label_smoothing: one-sided label smoothing for the expert's real targets (default 0).
         gradient_penalty: weight of the gradient penalty on the expert, evaluated on random
             interpolates between real and fake samples (WGAN-GP; default 0, off).
+        r1_penalty, r2_penalty: weights gamma of the zero-centred penalties
+            ``gamma / 2 * ||grad D(x)||^2`` on real samples (R1) and on forgeries (R2), the
+            modern recipe's with ``loss="relativistic"`` (chapter 06; default 0, off).
         update_order: ``"sequential"`` (default): the expert learns from a batch, then the
             forger learns against the *updated* expert from fresh noise, as the story tells it.
             ``"simultaneous"``: both players compute their gradients on the same fakes against
@@ -58,7 +61,7 @@ class GAN(keras.Model):
     def __init__(self, generator: keras.Model, discriminator: keras.Model, loss: str = "non_saturating",
                  d_steps: int = 1, label_smoothing: float = 0.0, gradient_penalty: float = 0.0,
                  update_order: str = "sequential", pack: int = 1, num_classes: int | None = None,
-                 seed: int | None = None, **kwargs):
+                 seed: int | None = None, r1_penalty: float = 0.0, r2_penalty: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = checks.check_num_classes(num_classes)
         self.latent_dim = checks.latent_dim_of(generator, self.conditional)
@@ -70,9 +73,10 @@ class GAN(keras.Model):
         self.game_loss = losses.get(loss)
         self.loss_name = self.game_loss.name
         self.d_steps = checks.check_positive_int("d_steps", d_steps)
-        _check_options(self.game_loss, label_smoothing, gradient_penalty, update_order, d_steps)
+        _check_options(self.game_loss, label_smoothing, gradient_penalty, update_order, d_steps, r1_penalty, r2_penalty)
         self.generator, self.discriminator = generator, discriminator
         self.label_smoothing, self.gradient_penalty = float(label_smoothing), float(gradient_penalty)
+        self.r1_penalty, self.r2_penalty = float(r1_penalty), float(r2_penalty)
         self.update_order, self.seed = update_order, seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         real_name, fake_name = ("d_real", "d_fake") if self.game_loss.probability else ("score_real", "score_fake")
@@ -139,20 +143,18 @@ class GAN(keras.Model):
 
     def _discriminator_loss(self, real, real_labels, fake, fake_labels):
         """The expert's per-example loss on a real batch and a batch of forgeries, plus both batches' scores."""
-        real_logits = self.discriminate(real, real_labels, training=True)
-        fake_logits = self.discriminate(fake, fake_labels, training=True)
+        real_logits, real_slopes = _scores(self, real, real_labels, self.r1_penalty)
+        fake_logits, fake_slopes = _scores(self, fake, fake_labels, self.r2_penalty)
         per_example = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
         if self.gradient_penalty:
-            real, fake = pack_samples(real, self.pack), pack_samples(fake, self.pack)
-            mix = _for_this_replica(
-                lambda size: keras.random.uniform((size,), seed=self.seed_generator, dtype=real.dtype),
-                tf.shape(real)[0])
-            penalty = losses.interpolate_gradient_penalty(self.discriminator, real, fake, mix, real_labels)
-            per_example += self.gradient_penalty * penalty
+            per_example += self.gradient_penalty * _interpolate_penalty(self, real, real_labels, fake)
+        for weight, slopes in ((self.r1_penalty, real_slopes), (self.r2_penalty, fake_slopes)):
+            if weight:  # R1 on real samples, R2 on forgeries: gamma / 2 * ||grad D||^2 (chapter 06)
+                per_example += 0.5 * weight * slopes
         return per_example, real_logits, fake_logits
 
-    def _generator_loss(self, fake_logits):
-        return losses.generator_loss(self.loss_name, fake_logits)
+    def _generator_loss(self, fake_logits, real_logits=None):
+        return losses.generator_loss(self.loss_name, fake_logits, real_logits)
 
     def train_step(self, data):
         """One step of the game on a batch of real samples (chapter 03): the expert learns, then the forger."""
@@ -170,8 +172,10 @@ class GAN(keras.Model):
                         d_scaled = self.d_optimizer.scale_loss(mean(d_losses))
                     _apply_gradients(self.d_optimizer, d_tape, d_scaled, self.discriminator)
                 latent, labels = self._noise(batch_size)  # 2. the forger paints again, judged by the updated expert
+                paired = self.discriminate(real, real_labels, True) if self.game_loss.relativistic else None
                 with tf.GradientTape() as g_tape:
-                    g_losses = self._generator_loss(self.discriminate(self._generate(latent, labels), labels, True))
+                    fake_scores = self.discriminate(self._generate(latent, labels), labels, True)
+                    g_losses = self._generator_loss(fake_scores, paired)
                     g_scaled = self.g_optimizer.scale_loss(mean(g_losses))
                 _apply_gradients(self.g_optimizer, g_tape, g_scaled, self.generator)
             else:  # simultaneous: both players learn from the same forgeries
@@ -179,21 +183,13 @@ class GAN(keras.Model):
                 with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
                     fake = self._generate(latent, labels)
                     d_losses, real_logits, fake_logits = self._discriminator_loss(real, real_labels, fake, labels)
-                    g_losses = self._generator_loss(fake_logits)
+                    g_losses = self._generator_loss(fake_logits, real_logits)
                     d_scaled, g_scaled = self.d_optimizer.scale_loss(mean(d_losses)), self.g_optimizer.scale_loss(
                         mean(g_losses))
                 _apply_gradients(self.d_optimizer, d_tape, d_scaled, self.discriminator)
                 _apply_gradients(self.g_optimizer, g_tape, g_scaled, self.generator)
-            self._track(d_losses, g_losses, real_logits, fake_logits)
+            _track(self, d_losses, g_losses, real_logits, fake_logits)
         return mean_over_replicas(self.metrics)
-
-    def _track(self, d_losses, g_losses, real_logits, fake_logits):
-        """Per-example values into the trackers, so their means are exact over the global batch (chapter 11)."""
-        verdicts = [tf.cast(tf.reshape(logits, [-1]), tf.float32) for logits in (real_logits, fake_logits)]
-        if self.game_loss.probability:
-            verdicts = [tf.sigmoid(logits) for logits in verdicts]
-        for tracker, values in zip(self.metrics, [d_losses, g_losses, *verdicts]):
-            tracker.update_state(values)
 
     def fit(self, x=None, y=None, **kwargs):
         """Train on real samples: a ``tf.data.Dataset`` of batches or an array of samples.
@@ -253,7 +249,8 @@ class GAN(keras.Model):
         players = {name: keras.saving.serialize_keras_object(getattr(self, name))
                    for name in ("generator", "discriminator")}
         return {**players, "loss": self.loss_name, "d_steps": self.d_steps, "label_smoothing": self.label_smoothing,
-                "gradient_penalty": self.gradient_penalty, "update_order": self.update_order, "pack": self.pack,
+                "gradient_penalty": self.gradient_penalty, "r1_penalty": self.r1_penalty,
+                "r2_penalty": self.r2_penalty, "update_order": self.update_order, "pack": self.pack,
                 "num_classes": self.num_classes, "seed": self.seed, "name": self.name}
 
     @classmethod
@@ -338,15 +335,42 @@ def mean_over_replicas(metrics) -> dict:
             for metric, total, count in zip(metrics, totals, counts)}
 
 
-def _check_options(loss: losses.Loss, label_smoothing, gradient_penalty, update_order, d_steps) -> None:
+def _scores(gan: GAN, samples, labels, slope_weight):
+    """The expert's scores for a batch, with its squared slope at each sample when ``slope_weight`` > 0 (R1/R2)."""
+    if not slope_weight:
+        return gan.discriminate(samples, labels, training=True), None
+    return losses.scores_and_squared_slopes(gan.discriminator, pack_samples(samples, gan.pack), labels)
+
+
+def _track(gan: GAN, d_losses, g_losses, real_logits, fake_logits):
+    """Per-example values into the trackers, so their means are exact over the global batch (chapter 11)."""
+    verdicts = [tf.cast(tf.reshape(logits, [-1]), tf.float32) for logits in (real_logits, fake_logits)]
+    if gan.game_loss.probability:
+        verdicts = [tf.sigmoid(logits) for logits in verdicts]
+    for tracker, values in zip(gan.metrics, [d_losses, g_losses, *verdicts]):
+        tracker.update_state(values)
+
+
+def _interpolate_penalty(gan: GAN, real, real_labels, fake):
+    """WGAN-GP's per-example penalty on interpolates, one U(0, 1) weight per (packed) example (chapter 06)."""
+    real, fake = pack_samples(real, gan.pack), pack_samples(fake, gan.pack)
+    mix = _for_this_replica(
+        lambda size: keras.random.uniform((size,), seed=gan.seed_generator, dtype=real.dtype), tf.shape(real)[0])
+    return losses.interpolate_gradient_penalty(gan.discriminator, real, fake, mix, real_labels)
+
+
+def _check_options(loss: losses.Loss, label_smoothing, gradient_penalty, update_order, d_steps,
+                   r1_penalty=0.0, r2_penalty=0.0) -> None:
     """The game's numeric options against each other and the loss (chapter 06)."""
     if not 0.0 <= label_smoothing < 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1); got {label_smoothing!r}")
     if label_smoothing and not loss.label_smoothing:
         allowed = tuple(name for name, entry in losses.LOSSES.items() if entry.label_smoothing)
         raise ValueError(f"label_smoothing works with the losses {allowed}; got loss={loss.name!r}")
-    if gradient_penalty < 0:
-        raise ValueError(f"gradient_penalty must be >= 0; got {gradient_penalty!r}")
+    for name, weight in (("gradient_penalty", gradient_penalty), ("r1_penalty", r1_penalty),
+                         ("r2_penalty", r2_penalty)):
+        if not weight >= 0:  # also refuses NaN
+            raise ValueError(f"{name} must be >= 0; got {weight!r}")
     if update_order not in UPDATE_ORDERS:
         raise ValueError(f"update_order must be one of {UPDATE_ORDERS}; got {update_order!r}")
     if update_order == "simultaneous" and d_steps != 1:

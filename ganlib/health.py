@@ -202,10 +202,10 @@ class TrainingHealth(keras.callbacks.Callback):
         with tf.GradientTape() as tape:
             fake = model.generator(inputs, training=False)
             fake_logits = model.discriminate(fake, self._fake_labels)
-            g_loss = tf.reduce_mean(losses.generator_loss(model.loss_name, fake_logits))
+            real_logits = model.discriminate(tf.constant(self.real_probe), self._real_probe_labels)
+            g_loss = tf.reduce_mean(losses.generator_loss(model.loss_name, fake_logits, real_logits))
         gradients = tape.gradient(g_loss, model.generator.trainable_weights)
         gradient_norm = float(tf.linalg.global_norm([g for g in gradients if g is not None]))
-        real_logits = model.discriminate(tf.constant(self.real_probe), self._real_probe_labels)
         d_loss = float(tf.reduce_mean(losses.discriminator_loss(model.loss_name, real_logits, fake_logits)))
         fake = keras.ops.convert_to_numpy(fake)
         record = {

@@ -11,7 +11,8 @@ The discriminator (the expert) returns a raw score, a *logit*; under the probabi
 
 `LOSSES` is the one registry: each entry knows both players' losses and how to read the
 expert's scores. Adding a loss is one `Loss` entry plus its tests (CONTRIBUTING.md).
-Explained in chapter 03 (minimax and non-saturating) and chapter 06 (the others).
+Explained in chapter 03 (minimax and non-saturating) and chapter 06 (the others, and the
+penalties on the expert's slope: WGAN-GP's on interpolates, R1 on real and R2 on forged samples).
 """
 
 from __future__ import annotations
@@ -29,21 +30,26 @@ class Loss:
     Attributes:
         name: the name ``ganlib.GAN(loss=...)`` takes.
         discriminator: ``(real_scores, fake_scores, label_smoothing) -> per-example loss`` of the expert.
-        generator: ``fake_scores -> per-example loss`` of the forger.
+        generator: ``(real_scores, fake_scores) -> per-example loss`` of the forger; only the
+            relativistic losses read ``real_scores`` (the others take ``None`` there).
         probability: whether the score is the logit of a probability, so ``sigmoid(score)`` is
             D(x), the expert's belief that x is real (then `GAN` reports ``d_real``/``d_fake``;
             otherwise the mean raw scores ``score_real``/``score_fake``).
         decision_threshold: the score above which the expert calls a sample real, or ``None``
             where the scores have no such threshold (the Wasserstein critic's are only compared).
         label_smoothing: whether one-sided label smoothing applies (chapter 06).
+        relativistic: whether each loss compares a real sample's score with a forgery's, pair by
+            pair (real example ``i`` with forged example ``i``), so the forger's step needs the
+            scores of a real batch too.
     """
 
     name: str
     discriminator: Callable[[tf.Tensor, tf.Tensor, float], tf.Tensor]
-    generator: Callable[[tf.Tensor], tf.Tensor]
+    generator: Callable[[tf.Tensor | None, tf.Tensor], tf.Tensor]
     probability: bool
     decision_threshold: float | None
     label_smoothing: bool
+    relativistic: bool = False
 
 
 def _cross_entropy_expert(real: tf.Tensor, fake: tf.Tensor, label_smoothing: float) -> tf.Tensor:
@@ -54,12 +60,12 @@ def _cross_entropy_expert(real: tf.Tensor, fake: tf.Tensor, label_smoothing: flo
     return real_loss + tf.nn.softplus(fake)
 
 
-def _minimax_forger(fake: tf.Tensor) -> tf.Tensor:
+def _minimax_forger(real: tf.Tensor | None, fake: tf.Tensor) -> tf.Tensor:
     """``log(1 - D(G(z))) = -softplus(x)``: the original game's loss, which saturates (chapter 05)."""
     return -tf.nn.softplus(fake)
 
 
-def _non_saturating_forger(fake: tf.Tensor) -> tf.Tensor:
+def _non_saturating_forger(real: tf.Tensor | None, fake: tf.Tensor) -> tf.Tensor:
     """``-log D(G(z)) = softplus(-x)``: Goodfellow et al.'s (2014) fix in the same paper (chapter 03)."""
     return tf.nn.softplus(-fake)
 
@@ -74,7 +80,7 @@ def _hinge_expert(real: tf.Tensor, fake: tf.Tensor, label_smoothing: float) -> t
     return tf.nn.relu(1.0 - real) + tf.nn.relu(1.0 + fake)
 
 
-def _raise_score_forger(fake: tf.Tensor) -> tf.Tensor:
+def _raise_score_forger(real: tf.Tensor | None, fake: tf.Tensor) -> tf.Tensor:
     """The forger raises its fakes' scores (Wasserstein and hinge)."""
     return -fake
 
@@ -84,8 +90,21 @@ def _least_squares_expert(real: tf.Tensor, fake: tf.Tensor, label_smoothing: flo
     return 0.5 * tf.square(real - 1.0) + 0.5 * tf.square(fake)
 
 
-def _least_squares_forger(fake: tf.Tensor) -> tf.Tensor:
+def _least_squares_forger(real: tf.Tensor | None, fake: tf.Tensor) -> tf.Tensor:
     return 0.5 * tf.square(fake - 1.0)
+
+
+def _relativistic_expert(real: tf.Tensor, fake: tf.Tensor, label_smoothing: float) -> tf.Tensor:
+    """``-log sigmoid(D(x) - D(G(z)))``: the expert rates each real sample above its paired forgery.
+
+    The relativistic pairing loss (RpGAN; Jolicoeur-Martineau 2019, Huang et al. 2024).
+    """
+    return tf.nn.softplus(fake - real)
+
+
+def _relativistic_forger(real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
+    """``-log sigmoid(D(G(z)) - D(x))``: the forger rates each forgery above its paired real sample."""
+    return tf.nn.softplus(real - fake)
 
 
 #: Every loss ``ganlib.GAN(loss=...)`` accepts, by name.
@@ -98,6 +117,7 @@ LOSSES = {
         Loss("wasserstein", _wasserstein_expert, _raise_score_forger, False, None, False),
         Loss("hinge", _hinge_expert, _raise_score_forger, False, 0.0, False),
         Loss("least_squares", _least_squares_expert, _least_squares_forger, False, 0.5, False),
+        Loss("relativistic", _relativistic_expert, _relativistic_forger, False, None, False, relativistic=True),
     )
 }
 
@@ -127,12 +147,34 @@ def discriminator_loss(
     if label_smoothing and not loss.label_smoothing:
         allowed = tuple(entry.name for entry in LOSSES.values() if entry.label_smoothing)
         raise ValueError(f"label_smoothing applies to the losses {allowed}; got {label_smoothing} with {name!r}")
-    return loss.discriminator(_flat(real_logits), _flat(fake_logits), label_smoothing)
+    real_logits, fake_logits = _flat(real_logits), _flat(fake_logits)
+    if loss.relativistic:
+        _check_pairs(real_logits, fake_logits, name)
+    return loss.discriminator(real_logits, fake_logits, label_smoothing)
 
 
-def generator_loss(name: str, fake_logits: tf.Tensor) -> tf.Tensor:
-    """Per-example loss of the forger, which wants its fakes scored as real."""
-    return get(name).generator(_flat(fake_logits))
+def generator_loss(name: str, fake_logits: tf.Tensor, real_logits: tf.Tensor | None = None) -> tf.Tensor:
+    """Per-example loss of the forger, which wants its fakes scored as real.
+
+    The relativistic loss compares each forgery with a real sample, so it needs ``real_logits``
+    (as many as ``fake_logits``); the other losses ignore them.
+    """
+    loss = get(name)
+    if not loss.relativistic:
+        return loss.generator(None, _flat(fake_logits))
+    if real_logits is None:
+        raise ValueError(f"the {name!r} loss pairs each forgery with a real sample: pass real_logits; got None")
+    real_logits, fake_logits = _flat(real_logits), _flat(fake_logits)
+    _check_pairs(real_logits, fake_logits, name)
+    return loss.generator(real_logits, fake_logits)
+
+
+def _check_pairs(real_logits: tf.Tensor, fake_logits: tf.Tensor, name: str) -> None:
+    """A relativistic loss needs one real score per forged score; a ValueError for unequal static sizes."""
+    real_size, fake_size = real_logits.shape[0], fake_logits.shape[0]
+    if real_size is not None and fake_size is not None and real_size != fake_size:
+        raise ValueError(f"the {name!r} loss pairs real and forged scores one to one: expected as many real scores "
+                         f"as forged ones; got {real_size} real and {fake_size} forged")
 
 
 def interpolate_gradient_penalty(discriminator, real, fake, mix, labels=None) -> tf.Tensor:
@@ -151,3 +193,20 @@ def interpolate_gradient_penalty(discriminator, real, fake, mix, labels=None) ->
     gradients = tf.reshape(tape.gradient(scores, interpolates), [batch_size, -1])
     norm = tf.sqrt(tf.reduce_sum(tf.square(tf.cast(gradients, tf.float32)), axis=1) + 1e-12)
     return tf.square(norm - 1.0)
+
+
+def scores_and_squared_slopes(discriminator, samples, labels=None) -> tuple[tf.Tensor, tf.Tensor]:
+    """The expert's scores for ``samples`` and, per example, ``||grad_x D(x)||^2`` at each sample.
+
+    Half of it, times a weight gamma, is the zero-centred penalty of the modern recipe
+    (chapter 06): R1 on real samples (Mescheder et al. 2018), R2 on forgeries. It flattens the
+    expert's score around the data, so the expert cannot answer a forger that is almost right
+    with a steep, overconfident slope. A conditional expert judges with ``labels``. No square
+    root is taken, so the penalty's gradient is finite everywhere.
+    """
+    samples = tf.convert_to_tensor(samples)
+    with tf.GradientTape() as tape:
+        tape.watch(samples)
+        scores = discriminator(samples if labels is None else [samples, labels], training=True)
+    gradients = tf.cast(tape.gradient(scores, samples), tf.float32)
+    return scores, tf.reduce_sum(tf.reshape(tf.square(gradients), [tf.shape(samples)[0], -1]), axis=1)

@@ -159,7 +159,8 @@ def solution_setup(chapter_setup: str) -> str:
     Imports that only the chapter's later cells use are left out, since a solution notebook has none
     of those cells: of the ``from ganlib import ...`` lines only the names the setup cell itself uses
     stay (chapter 11 calls ``distribute.split_cpu`` there), with `runtime` imported once, on the last
-    such line; a plain ``import module`` line stays only if the cell uses the module.
+    such line; a plain ``import module`` line, or a ``from module import name`` line of one name, stays
+    only if the cell uses the module or the name.
     """
     lines = chapter_setup.splitlines()
     ganlib_lines = [index for index, line in enumerate(lines) if line.startswith("from ganlib import ")]
@@ -181,6 +182,9 @@ def solution_setup(chapter_setup: str) -> str:
             continue
         plain = re.fullmatch(r"import (\w+)", line)
         if plain and not used_elsewhere(plain.group(1), index):
+            continue
+        single = re.fullmatch(r"from [\w.]+ import (\w+)", line)
+        if single and not re.search(rf"\b{single.group(1)}\b", "\n".join(lines[:index] + lines[index + 1:])):
             continue
         if line.strip() or (kept and kept[-1].strip()):  # no doubled blank lines where imports were left out
             kept.append(line)

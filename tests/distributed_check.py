@@ -68,6 +68,8 @@ def conditional_players():
     return generator, discriminator
 
 
+#: the zero-centred penalties' weights in the variants that use them
+R1_R2 = {"r1_penalty": 1.0, "r2_penalty": 1.0}
 #: name -> (players, GAN options, kind of data)
 VARIANTS = {
     "minimax": (toy_players, {"loss": "minimax"}, "points"),
@@ -82,6 +84,13 @@ VARIANTS = {
     "spectral_norm_hinge": (lambda: toy_players(spectral_normalization=True), {"loss": "hinge"}, "points"),
     "dcgan_synchronized_bn": (digit_players, {}, "images"),
     "conditional": (conditional_players, {"num_classes": 10, "loss": "hinge"}, "labelled_images"),
+    # the modern recipe: the relativistic pairing loss, R1 on real samples and R2 on forgeries
+    "relativistic": (toy_players, {"loss": "relativistic"}, "points"),
+    "relativistic_r1_r2": (toy_players, {"loss": "relativistic", **R1_R2}, "points"),
+    "relativistic_r1_r2_simultaneous": (toy_players, {"loss": "relativistic", "update_order": "simultaneous", **R1_R2},
+                                        "points"),
+    "r1_r2_pack_2": (lambda: toy_players(pack=2), {"loss": "non_saturating", "pack": 2, **R1_R2}, "points"),
+    "conditional_r1_r2": (conditional_players, {"num_classes": 10, "loss": "relativistic", **R1_R2}, "labelled_images"),
     # per-replica batch statistics: expected to differ (the chapter shows why)
     "dcgan_per_replica_bn": (lambda: digit_players(synchronized=False), {}, "images"),
 }

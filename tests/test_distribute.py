@@ -21,6 +21,8 @@ EQUAL_VARIANTS = [
     "minimax", "non_saturating", "wasserstein_gp", "hinge", "least_squares", "d_steps_2", "label_smoothing",
     "pack_2", "simultaneous", "spectral_norm_hinge", "dcgan_synchronized_bn", "conditional",
     "non_saturating@adam", "conditional@adam",
+    # the modern recipe (chapter 06): the relativistic pairing loss, R1 and R2, in both orders, packed, conditional
+    "relativistic", "relativistic_r1_r2", "relativistic_r1_r2_simultaneous", "r1_r2_pack_2", "conditional_r1_r2",
 ]
 
 
@@ -42,8 +44,14 @@ def run_helper(*arguments, timeout=600):
 
 
 @pytest.fixture(scope="module")
-def results():
-    return run_helper(*EQUAL_VARIANTS, "dcgan_per_replica_bn")
+def results(request):
+    """The helper's reports on the variants the selected tests read: all of them, or those ``-k`` picked."""
+    selected = {item.name for item in request.session.items}
+    variants = [variant for variant in EQUAL_VARIANTS
+                if f"test_two_replicas_train_the_same_game_as_one_device[{variant}]" in selected]
+    if "test_per_replica_batch_norm_statistics_do_not_match_one_device" in selected:
+        variants.append("dcgan_per_replica_bn")
+    return run_helper(*variants)
 
 
 @pytest.mark.parametrize("variant", EQUAL_VARIANTS)

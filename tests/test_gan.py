@@ -12,7 +12,7 @@ from ganlib import data, models
 def toy_gan(loss="non_saturating", seed=0, **options):
     ganlib.runtime.set_seed(seed)
     generator = models.mlp_generator(latent_dim=4, output_dim=2, width=16, depth=2)
-    discriminator = models.mlp_discriminator(input_dim=2, width=16, depth=2)
+    discriminator = models.mlp_discriminator(input_dim=2 * options.get("pack", 1), width=16, depth=2)
     gan = ganlib.GAN(generator, discriminator, loss=loss, seed=seed, **options)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
     return gan
@@ -264,3 +264,136 @@ def test_packing_puts_groups_of_samples_side_by_side():
     assert np.isfinite(history.history["d_loss"][0])
     with pytest.raises(ValueError, match=r"3 of the generator's samples packed together, shape \(batch, 6\)"):
         ganlib.GAN(models.mlp_generator(output_dim=2), models.mlp_discriminator(input_dim=2), pack=3)
+
+
+# ------------------------------------------------------- the modern recipe: relativistic loss, R1 and R2
+def softplus(x):
+    return tf.math.log1p(tf.exp(-tf.abs(x))) + tf.maximum(x, 0.0)  # log(1 + e^x), written out
+
+
+def scores_and_slopes_by_hand(discriminator, samples, labels=None):
+    """The expert's scores and ||grad_x D(x)||^2 per example, with a GradientTape on the samples only."""
+    samples = tf.constant(samples)
+    with tf.GradientTape() as tape:
+        tape.watch(samples)
+        scores = discriminator(samples if labels is None else [samples, labels], training=True)
+    gradients = tape.gradient(scores, samples)
+    return tf.reshape(scores, [-1]), tf.reduce_sum(tf.reshape(tf.square(gradients), [len(samples), -1]), axis=1)
+
+
+@pytest.mark.parametrize("loss", ["relativistic", "non_saturating"])
+@pytest.mark.parametrize("pack", [1, 2])
+def test_r1_and_r2_add_half_gamma_times_the_squared_slopes_to_the_experts_loss(loss, pack):
+    gan = toy_gan(loss, r1_penalty=3.0, r2_penalty=0.5, pack=pack)
+    real = data.sample_ring(8, seed=1)
+    fake = 0.2 * real[::-1] + 0.3  # forgeries where the expert's slope differs from the real samples'
+    per_example, real_logits, fake_logits = gan._discriminator_loss(tf.constant(real), None, tf.constant(fake), None)
+    # packing by hand: pack samples side by side, (8, 2) -> (8 / pack, 2 * pack)
+    packed_real, packed_fake = real.reshape(8 // pack, 2 * pack), fake.reshape(8 // pack, 2 * pack)
+    real_scores, real_slopes = scores_and_slopes_by_hand(gan.discriminator, packed_real)
+    fake_scores, fake_slopes = scores_and_slopes_by_hand(gan.discriminator, packed_fake)
+    plain = ganlib.losses.discriminator_loss(loss, real_scores, fake_scores).numpy()
+    expected = plain + 3.0 / 2 * real_slopes.numpy() + 0.5 / 2 * fake_slopes.numpy()
+    assert per_example.shape == (8 // pack,)
+    np.testing.assert_allclose(per_example.numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(np.ravel(real_logits), real_scores.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(np.ravel(fake_logits), fake_scores.numpy(), rtol=1e-6)
+    # the penalties weigh in, and each on its own batch: R1 on the real samples, R2 on the forgeries
+    swapped = plain + 3.0 / 2 * fake_slopes.numpy() + 0.5 / 2 * real_slopes.numpy()
+    assert np.max(np.abs(expected - plain)) > 1e-3 and np.max(np.abs(swapped - expected)) > 1e-3
+
+
+def sgd_step(weights, loss, tape, learning_rate):
+    """w <- w - learning_rate * dloss/dw, written out: what keras.optimizers.SGD (no momentum) does."""
+    gradients = tape.gradient(loss, weights)
+    for weight, gradient in zip(weights, gradients):
+        weight.assign(weight - learning_rate * gradient)
+
+
+def relativistic_step_by_hand(gan, real, noise_state, update_order, r1, r2, learning_rate):
+    """One step of the relativistic game with R1 and R2, written out; returns its logs."""
+    generator, discriminator = gan.generator, gan.discriminator
+    gan.seed_generator.state.assign(noise_state)
+    latent = gan.sample_latent(len(real))  # the step's first draw of noise
+    with tf.GradientTape(persistent=True) as tape:
+        fake = generator(latent, training=True)
+        real_scores, real_slopes = scores_and_slopes_by_hand(discriminator, real)
+        fake_scores, fake_slopes = scores_and_slopes_by_hand(discriminator, fake)
+        d_losses = softplus(fake_scores - real_scores) + r1 / 2 * real_slopes + r2 / 2 * fake_slopes
+        d_loss = tf.reduce_mean(d_losses)
+        if update_order == "simultaneous":  # the same forgeries and the same expert for both players
+            g_losses = softplus(real_scores - fake_scores)
+            g_loss = tf.reduce_mean(g_losses)
+    if update_order == "simultaneous":
+        sgd_step(generator.trainable_weights, g_loss, tape, learning_rate)
+    sgd_step(discriminator.trainable_weights, d_loss, tape, learning_rate)
+    if update_order == "sequential":
+        # fresh noise; the forger's forgeries paired with the SAME real batch, judged by the UPDATED expert
+        latent = gan.sample_latent(len(real))
+        judged_again = tf.reshape(discriminator(real, training=True), [-1])
+        with tf.GradientTape(persistent=True) as tape:
+            forged_scores = tf.reshape(discriminator(generator(latent, training=True), training=True), [-1])
+            g_losses = softplus(judged_again - forged_scores)
+            g_loss = tf.reduce_mean(g_losses)
+        sgd_step(generator.trainable_weights, g_loss, tape, learning_rate)
+    return {"d_loss": float(d_loss), "g_loss": float(g_loss),
+            "score_real": float(tf.reduce_mean(real_scores)), "score_fake": float(tf.reduce_mean(fake_scores))}
+
+
+@pytest.mark.parametrize("update_order", ["sequential", "simultaneous"])
+def test_one_relativistic_step_with_r1_and_r2_moves_the_weights_as_written_by_hand(update_order):
+    gan = toy_gan("relativistic", r1_penalty=2.0, r2_penalty=1.0, update_order=update_order)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.5), g_optimizer=keras.optimizers.SGD(0.5))
+    real = data.sample_ring(64, seed=1)
+    initial = gan.discriminator.get_weights(), gan.generator.get_weights()
+    noise_state = np.asarray(gan.seed_generator.state).copy()
+    logs = gan.train_on_batch(real, return_dict=True)
+    after = [w.numpy() for w in gan.discriminator.weights + gan.generator.weights]
+    gan.discriminator.set_weights(initial[0])
+    gan.generator.set_weights(initial[1])
+    expected = relativistic_step_by_hand(gan, tf.constant(real), noise_state, update_order, 2.0, 1.0, 0.5)
+    by_hand = [w.numpy() for w in gan.discriminator.weights + gan.generator.weights]
+    for got, want in zip(after, by_hand):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert max(np.max(np.abs(w - w0)) for w, w0 in zip(after, initial[0] + initial[1])) > 1e-2  # the step moved
+    # the metrics: the expert's raw scores (no probability under the relativistic loss), before its update
+    assert set(logs) == {"d_loss", "g_loss", "score_real", "score_fake"}
+    for key, value in expected.items():
+        assert logs[key] == pytest.approx(value, rel=1e-5, abs=1e-6), key
+
+
+def test_the_penalty_weights_are_checked_and_round_trip_through_the_config():
+    for option, bad in (("r1_penalty", -1.0), ("r2_penalty", -0.5), ("r1_penalty", float("nan")),
+                        ("r2_penalty", float("nan"))):
+        with pytest.raises(ValueError, match=rf"{option} must be >= 0; got {bad!r}"):
+            ganlib.GAN(models.mlp_generator(), models.mlp_discriminator(), loss="relativistic", **{option: bad})
+    gan = toy_gan("relativistic", r1_penalty=0.25, r2_penalty=0.125, pack=2)
+    config = gan.get_config()
+    assert (config["loss"], config["r1_penalty"], config["r2_penalty"]) == ("relativistic", 0.25, 0.125)
+    restored = ganlib.GAN.from_config(config)
+    assert (restored.loss_name, restored.r1_penalty, restored.r2_penalty, restored.pack) == ("relativistic", 0.25,
+                                                                                          0.125, 2)
+    assert (toy_gan().r1_penalty, toy_gan().r2_penalty) == (0.0, 0.0)  # off by default
+
+
+def test_a_conditional_game_takes_r1_and_r2_on_the_images_judged_with_their_labels():
+    ganlib.runtime.set_seed(0)
+    gan = ganlib.GAN(
+        models.conditional_dcgan_generator(latent_dim=8, num_classes=10, width=4, embedding_dim=4),
+        models.conditional_dcgan_discriminator(num_classes=10, width=4),
+        num_classes=10, loss="relativistic", r1_penalty=1.0, r2_penalty=0.5, seed=0,
+    )
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+    images, labels = data.load_digits(split="test")
+    real, real_labels = data.scale_images(images[:16]), tf.constant(labels[:16].astype(np.int32))
+    fake_labels = tf.constant(np.arange(16) % 10, tf.int32)
+    fake = gan.generator([gan.sample_latent(16, seed=1), fake_labels])
+    per_example, _, _ = gan._discriminator_loss(tf.constant(real), real_labels, fake, fake_labels)
+    real_scores, real_slopes = scores_and_slopes_by_hand(gan.discriminator, real, real_labels)
+    fake_scores, fake_slopes = scores_and_slopes_by_hand(gan.discriminator, fake.numpy(), fake_labels)
+    expected = softplus(fake_scores - real_scores) + 0.5 * real_slopes + 0.25 * fake_slopes
+    np.testing.assert_allclose(per_example.numpy(), expected.numpy(), rtol=1e-5)
+    assert float(tf.reduce_max(real_slopes)) > 1e-4  # the penalty is not zero
+    logs = gan.train_on_batch(real, real_labels, return_dict=True)
+    assert set(logs) == {"d_loss", "g_loss", "score_real", "score_fake"}
+    assert all(np.isfinite(value) for value in logs.values())

@@ -149,3 +149,20 @@ def test_spread_and_recall_work_on_images_without_a_huge_distance_array():
     assert recall(real, rng.uniform(-1, 1, (512, 28, 28, 1))) > 0.5
     assert recall(real, np.zeros((512, 28, 28, 1))) == 0.0
     assert health._spread(np.zeros((512, 28, 28, 1))) == 0.0
+
+
+def test_the_probe_pairs_the_real_probe_with_the_forged_one_under_the_relativistic_loss():
+    gan = small_game("relativistic")
+    watcher = train(gan, 4, every=2, probe_size=64, warmup_steps=10_000)
+    assert [record["step"] for record in watcher.records] == [2, 4]
+    assert watcher.warnings == []
+    # the last check's losses, computed by hand: real probe sample i against forged probe sample i
+    fake = gan.generator(gan.sample_latent(watcher.probe_size, seed=watcher.seed))
+    real_scores = np.ravel(gan.discriminator(watcher.real_probe)).astype(np.float64)
+    fake_scores = np.ravel(gan.discriminator(fake)).astype(np.float64)
+    last = watcher.records[-1]
+    assert last["g_loss"] == pytest.approx(np.mean(np.logaddexp(0.0, real_scores - fake_scores)), rel=1e-5)
+    assert last["d_loss"] == pytest.approx(np.mean(np.logaddexp(0.0, fake_scores - real_scores)), rel=1e-5)
+    assert np.isfinite(last["gradient_norm"]) and last["gradient_norm"] > 0
+    # raw scores have no decision threshold: no accuracies, no D(x)
+    assert not {"real_accuracy", "fake_accuracy", "d_real", "d_fake"} & set(last)

@@ -133,10 +133,12 @@ def test_benchmark_script_runs_in_parallel_children_and_writes_its_results(tmp_p
         again["modes"], again["num_modes"], again["num_samples"]), run
     assert run["high_quality"] == pytest.approx(again["high_quality"], abs=2 / 2500), run
     assert run["reverse_kl"] == pytest.approx(again["reverse_kl"], abs=0.02), run
-    # the summary row holds the mean and standard deviation over the runs
+    # the summary row holds each seed's value (in seed order), their mean, lowest and highest
     row = results["summary"][0]
     for key in ("modes", "high_quality", "reverse_kl", "seconds"):
         values = [run[key] for run in results["runs"]]
-        assert row[key] == pytest.approx(np.mean(values)) and row[key + "_std"] == pytest.approx(np.std(values)), key
+        assert row[key + "_per_seed"] == values, key
+        assert row[key] == pytest.approx(np.mean(values)), key
+        assert (row[key + "_min"], row[key + "_max"]) == (min(values), max(values)), key
     assert results["summary"][0]["seeds"] == 2 and results["beats_pacgan4"] == []
     assert "--jobs 2" in results["commands"][-1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ganlib.exercises.core import (
@@ -13,8 +15,9 @@ from ganlib.exercises.core import (
     expect_shape,
     experiment,
     numbers,
+    one_number,
 )
-from ganlib.recipes import LEARNING_RATE_DECAYS
+from ganlib.recipes import TOY_RECIPES
 
 
 def _relu(x):
@@ -140,43 +143,78 @@ def _check_pack(pack) -> str:
     return "a batch of 12 points in groups of 3 and of 8 three-channel images in groups of 4, as ganlib.GAN packs"
 
 
-#: The plain game's learning-rate schedule, against which exercise 06.4's experiment compares.
-CHAPTER_DECAY = "constant"
-#: Outcomes the learner may predict in exercise 06.4: the forger's reverse KL to equal shares of the modes.
+#: Outcomes the learner may predict in exercise 06.4: the forger's share of high-quality forgeries.
 OUTCOMES = ("lower", "about the same", "higher")
 
+#: The modern recipe, whose penalties' weight exercise 06.4 changes.
+MODERN_RECIPE = "relativistic_r1_r2"
+#: The factors exercise 06.4 offers for both penalties' weight: 100 times weaker, or 100 times stronger.
+PENALTY_FACTORS = (0.01, 100.0)
+#: Exercise 06.4's share of high-quality forgeries changed clearly when it moved by more than this (a fraction).
+SHARE_DIFFERENCE = 0.05
 
-def _why(decay: str, outcome: str) -> str:
-    if outcome == "lower":
-        return ("with a constant learning rate the forger takes full-sized steps to the very end, chasing the "
-                "expert's latest verdict around the ring, so where the last step leaves it is partly luck; as the "
-                "steps shrink to 0 it stops chasing and settles on the modes it reached, sharing them more evenly "
-                "(recipes.learning_rate: small late steps let the forger settle instead of jittering)")
+
+def _weights(factor: float) -> str:
+    """The penalties' weights at ``factor`` times the modern recipe's, in words (read at each check)."""
+    r1, r2 = (factor * TOY_RECIPES[MODERN_RECIPE][name] for name in ("r1_penalty", "r2_penalty"))
+    return f"gamma = {r1:g}" if r1 == r2 else f"R1's weight {r1:g} and R2's {r2:g}"
+
+
+def _read_penalty_factor(factor) -> float:
+    value = one_number(factor, "penalty_factor")
+    if math.isclose(value, 1.0):
+        raise WrongAnswer("penalty_factor = 1 is the recipe's own weight: choose 0.01 (100 times weaker) or 100 "
+                          "(100 times stronger)")
+    for allowed in PENALTY_FACTORS:
+        if math.isclose(value, allowed):
+            return allowed
+    raise WrongAnswer(f"penalty_factor should be 0.01 (100 times weaker) or 100 (100 times stronger); got {factor!r}")
+
+
+def _penalty_measured(factor: float, baseline: float, changed: float, outcome: str) -> str:
+    return (f"with both penalties {factor:g} times the recipe's weight ({_weights(factor)} instead of "
+            f"{_weights(1.0)}), {changed:.1%} of the forgeries were of high quality, against {baseline:.1%} with "
+            f"the recipe's weight: {outcome} (the check calls a change of up to {SHARE_DIFFERENCE * 100:g} "
+            "percentage points about the same)")
+
+
+_PENALTY = ("the penalty gamma/2 ||grad D||^2 charges the expert for the slope of its score at the real samples (R1) "
+            "and at the forgeries (R2), so it flattens the score around the data; the forger learns only from that "
+            "slope")
+_ONE_RUN = ("; this is one run from one start, and a game that circles can stand anywhere at its last step, so run it "
+            "with another seed before you trust it")
+
+
+def _penalty_why(factor: float, outcome: str) -> str:
+    stronger = factor > 1
+    if stronger and outcome == "lower":
+        return (f"{_PENALTY}. 100 times stronger, the score is almost flat there: its slope still points the forger "
+                "towards the ring, but too faintly and too broadly to bring it precisely onto each mode, so the "
+                "forgeries spread around the modes and fewer land within 3 standard deviations of one "
+                "(losses.scores_and_squared_slopes measures that slope)")
+    if not stronger and outcome == "lower":
+        return (f"{_PENALTY}. 100 times weaker, almost nothing keeps the expert's slope near the data in check, so "
+                "it can grow steep, and a forger that follows a steep, overconfident slope jumps past the narrow "
+                "modes and back instead of settling on them: fewer of its forgeries sat on a mode when the game "
+                "stopped (this run measured only that share; losses.scores_and_squared_slopes measures the slope). "
+                "The recipe's weight sits between the two failures: strong enough to keep the slope calm, weak "
+                "enough that it still points precisely")
     if outcome == "higher":
-        return ("the steps shrank before the forger had spread over the ring, and it froze there; in this "
-                "game that is not what usually happens, so run it with another seed before you trust it")
-    return ("here the schedule made no clear difference at the end of the game: the forger was already spread "
-            "evenly, or still far from the modes, either way")
+        return (f"{_PENALTY}. " + ("100 times stronger, it calmed a slope that was steep enough at the recipe's "
+                "weight to make the forger overshoot the modes, and still pointed precisely enough" if stronger else
+                "100 times weaker, it left the expert a sharper slope that pointed the forger more precisely onto "
+                "the modes, and within these steps that slope did not grow steep enough to throw it off them")
+                + _ONE_RUN)
+    return (f"{_PENALTY}. " + ("100 times stronger, the flatter score" if stronger else "100 times weaker, the "
+            "steeper slope") + " made no clear difference within these steps to how many forgeries land on the modes"
+            + _ONE_RUN)
 
 
-def _read_decay(decay) -> str:
-    if decay not in LEARNING_RATE_DECAYS:
-        raise WrongAnswer(f"learning_rate_decay should be one of {LEARNING_RATE_DECAYS}; got {decay!r}")
-    if decay == CHAPTER_DECAY:
-        raise WrongAnswer(f"learning_rate_decay = {decay!r} is the plain game's own schedule: choose \"linear\" or "
-                          "\"cosine\", so that the learning rates fall to 0 by the last step")
-    return decay
-
-
-def _measured(decay: str, baseline: float, changed: float, outcome: str) -> str:
-    return (f"with a {decay} decay the forger's reverse KL to equal shares of the 8 modes was {changed:.2f}, "
-            f"against {baseline:.2f} with a constant learning rate: {outcome}")
-
-
-@exercise("06.4", "an experiment: predict, then measure, what a decaying learning rate does to the forger's modes")
-def _check_decay_experiment(answer) -> str:
+@exercise("06.4", "an experiment: predict, then measure, what the weight of R1 and R2 does to high-quality forgeries")
+def _check_penalty_experiment(answer) -> str:
     return experiment(
-        answer, names=("learning_rate_decay", "prediction", "ring_game"), read=_read_decay,
-        chapter_value=CHAPTER_DECAY, outcomes=OUTCOMES, rises="higher", falls="lower",
-        returns="a reverse KL, 0 or more (above 0 for the plain game)",
-        valid=lambda baseline, changed: baseline > 0 and changed >= 0, measured=_measured, why=_why)
+        answer, names=("penalty_factor", "prediction", "ring_game"), read=_read_penalty_factor,
+        chapter_value=1.0, outcomes=OUTCOMES, rises="higher", falls="lower", difference=SHARE_DIFFERENCE,
+        returns="a share of high-quality forgeries, from 0 to 1 (above 0 for the recipe's weight)",
+        valid=lambda baseline, changed: 0 < baseline <= 1 and 0 <= changed <= 1,
+        measured=_penalty_measured, why=_penalty_why)

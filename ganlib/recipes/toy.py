@@ -27,6 +27,8 @@ TOY_DEFAULTS = {
     "d_steps": 1,
     "label_smoothing": 0.0,
     "gradient_penalty": 0.0,
+    "r1_penalty": 0.0,
+    "r2_penalty": 0.0,
     "update_order": "sequential",
     "d_learning_rate": 1e-3,
     "g_learning_rate": 1e-3,
@@ -51,14 +53,15 @@ TOY_RECIPES = {
     "ttur": {"d_learning_rate": 2e-3, "g_learning_rate": 5e-4},
     "packed": {"pack": 4},
     "averaged": {"generator_average": 0.999},
+    # the modern recipe (Huang et al. 2024): the relativistic pairing loss with R1 alone, then with R1 and R2,
+    # and their Adam (beta_1 = 0, beta_2 = 0.99)
+    "relativistic_r1": {"loss": "relativistic", "r1_penalty": 0.01, "beta_1": 0.0, "beta_2": 0.99},
+    "relativistic_r1_r2": {
+        "loss": "relativistic", "r1_penalty": 0.01, "r2_penalty": 0.01, "beta_1": 0.0, "beta_2": 0.99,
+    },
     # twice the learning rate, weight average, four times the steps
     "long_averaged": {"d_learning_rate": 2e-3, "g_learning_rate": 2e-3, "generator_average": 0.999, "steps": 8000},
-    # long_averaged with 4 times the batch and the learning rates decayed to 0 along half a cosine
-    "decayed_large_batch": {
-        "d_learning_rate": 2e-3, "g_learning_rate": 2e-3, "generator_average": 0.999, "steps": 8000,
-        "batch_size": 1024, "learning_rate_decay": "cosine",
-    },
-    # decayed_large_batch for twice the steps
+    # long_averaged with 4 times the batch, the learning rates decayed to 0 along half a cosine, twice the steps
     "decayed_large_batch_long": {
         "d_learning_rate": 2e-3, "g_learning_rate": 2e-3, "generator_average": 0.999, "steps": 16000,
         "batch_size": 1024, "learning_rate_decay": "cosine",
@@ -128,6 +131,8 @@ def toy_gan(recipe: str = BEST_TOY_RECIPE, seed: int = 0, **overrides) -> GAN:
         d_steps=settings["d_steps"],
         label_smoothing=settings["label_smoothing"],
         gradient_penalty=settings["gradient_penalty"],
+        r1_penalty=settings["r1_penalty"],
+        r2_penalty=settings["r2_penalty"],
         update_order=settings["update_order"],
         pack=settings["pack"],
         seed=seed,
