@@ -18,12 +18,14 @@ from ganlib import (  # noqa: E402
     data,
     distribute,
     exercises,
+    gallery,
     health,
     layers,
     losses,
     metrics,
     models,
     modes,
+    paintings,
     plots,
     recipes,
     runtime,
@@ -32,6 +34,6 @@ from ganlib.gan import GAN  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
-    "GAN", "callbacks", "checks", "data", "distribute", "exercises", "health", "layers", "losses", "metrics",
-    "models", "modes", "plots", "recipes", "runtime",
+    "GAN", "callbacks", "checks", "data", "distribute", "exercises", "gallery", "health", "layers", "losses",
+    "metrics", "models", "modes", "paintings", "plots", "recipes", "runtime",
 ]

@@ -3,6 +3,7 @@
     python -m ganlib train digits --out DIR [--seconds S] [--epochs N] [--seed K] [--precision P]
     python -m ganlib train conditional-digits --out DIR [--seconds S] [--epochs N] [--seed K] [--precision P]
     python -m ganlib train ring|grid --out DIR [--recipe NAME] [--steps N] [--seed K]
+    python -m ganlib train paintings --out DIR [--seconds S] [--epochs N] [--styles mondrian,stripes] [--seed K]
     python -m ganlib sample DIR/generator.keras --out grid.png [-n 64] [--seed K]
 
 Each target has its own flags, so argparse refuses a flag that does not apply to it (``--steps``
@@ -27,7 +28,14 @@ of 25 Gaussians for the recipe's steps (or ``--steps``): the forger paints 2-D p
 ``samples.png`` is a scatter plot and ``metrics.json`` holds the mode statistics of 2,500 samples:
 modes captured, share of high-quality samples, reverse KL. Explained in chapters 05 and 06.
 
-``sample`` draws from a forger of digits, unconditional (chapter 04) or conditional (chapter 08,
+``train paintings`` runs chapter 12's colour recipe (`ganlib.gallery`) on rule-made paintings
+(`ganlib.paintings`; default: Mondrians, budget 150 s): ``samples.png`` is a grid of forgeries and
+``metrics.json`` holds the exact rule checks of 500 of them against 1,000 real paintings the forger
+never saw (palette share, share that obey the rules, total-variation distances of the counts,
+copies of training paintings). With ``--styles mondrian,stripes`` the forger is told which style
+to paint, each style is checked separately, and ``samples.png`` has one row per style.
+
+``sample`` draws from a forger of digits or paintings, unconditional (chapter 04) or conditional (chapter 08,
 one row per label). A file it cannot use (not a ``.keras`` archive, a damaged one, a model that is
 no such forger: an expert, a classifier, a forger of 2-D points; a conditional forger without its
 ``generator.json``) gets one line on stderr that says why, and exit status 1.
@@ -45,7 +53,7 @@ import zipfile
 import keras
 import numpy as np
 
-from ganlib import checks, data, metrics, modes, plots, recipes, runtime
+from ganlib import checks, data, gallery, metrics, modes, paintings, plots, recipes, runtime
 
 #: What Keras raises for a .keras archive it cannot read: a damaged zip, a missing or broken
 #: config.json or weights file, a config that names unknown layers.
@@ -78,17 +86,34 @@ def _toy_recipe(text: str) -> str:
     return text
 
 
+def _styles(text: str) -> tuple[str, ...]:
+    styles = tuple(style.strip() for style in text.split(","))
+    unknown = [style for style in styles if style not in paintings.STYLES]
+    if unknown or len(set(styles)) != len(styles):
+        raise argparse.ArgumentTypeError(
+            f"expected distinct styles among {', '.join(paintings.STYLES)}, separated by commas; got {text!r}")
+    return styles
+
+
 def _flags(*groups: str) -> argparse.ArgumentParser:
     """A parent parser with the flags of ``groups``: ``"run"`` (all targets), ``"digits"`` or ``"toy"``."""
     flags = argparse.ArgumentParser(add_help=False)
     if "run" in groups:
         flags.add_argument("--out", type=pathlib.Path, required=True, help="folder for generator.keras and the rest")
         flags.add_argument("--seed", type=int, default=0, help="seed of the whole run (default 0)")
-    if "digits" in groups:
-        flags.add_argument("--seconds", type=_positive_float, help="wall-clock budget (default 60 if no --epochs)")
-        flags.add_argument("--epochs", type=_positive_int, help="passes over the 4,000 training digits")
+    if "digits" in groups or "paintings" in groups:
+        default = 60 if "digits" in groups else gallery.DEFAULT_SECONDS
+        flags.add_argument("--seconds", type=_positive_float,
+                           help=f"wall-clock budget (default {default:g} if no --epochs)")
+        flags.add_argument("--epochs", type=_positive_int,
+                           help="passes over the 4,000 training digits" if "digits" in groups else
+                           "passes over the training paintings")
         flags.add_argument("--precision", choices=runtime.PRECISIONS, default="auto",
                            help="auto: bfloat16 on CPUs with bf16 units, else float32")
+    if "paintings" in groups:
+        flags.add_argument("--styles", type=_styles, default=("mondrian",),
+                           help="the style to forge, or several separated by commas for a conditional forger "
+                                f"(among {', '.join(paintings.STYLES)}; default mondrian)")
     if "toy" in groups:
         flags.add_argument("--recipe", type=_toy_recipe, default=recipes.BEST_TOY_RECIPE,
                            help=f"a toy recipe of chapter 06: {', '.join(sorted(recipes.TOY_RECIPES))} "
@@ -112,8 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     for dataset in data.TOY_DATASETS:
         toy = train.add_parser(dataset, parents=[run, toy_flags], help=f"a chapter-06 forger of the {dataset}")
         toy.set_defaults(run=train_toy_command)
+    painting = train.add_parser("paintings", parents=[run, _flags("paintings")],
+                                help="chapter 12's forger of rule-made paintings")
+    painting.set_defaults(run=train_paintings_command)
 
-    sample = commands.add_parser("sample", help="draw a grid of samples from a saved forger of digits")
+    sample = commands.add_parser("sample", help="draw a grid of samples from a saved forger of digits or paintings")
     sample.add_argument("generator", type=pathlib.Path, help="a generator.keras file")
     sample.add_argument("--out", type=pathlib.Path, required=True, help="PNG file to write")
     sample.add_argument("-n", "--num-samples", type=_positive_int, default=64)
@@ -242,6 +270,33 @@ def train_toy_command(arguments) -> dict:
                    elapsed, recipe=recipe)
 
 
+def train_paintings_command(arguments) -> dict:
+    """``train paintings``: chapter 12's recipe, judged by the paintings' exact rules."""
+    seconds = arguments.seconds if arguments.seconds or arguments.epochs else gallery.DEFAULT_SECONDS
+    budget = f"{seconds:g} s" if seconds else f"{arguments.epochs} epochs"
+    styles = arguments.styles
+    precision = runtime.resolve_precision(arguments.precision)
+    print(f"training the chapter-12 forger on {' and '.join(styles)} paintings for {budget} "
+          f"({precision}, seed {arguments.seed})")
+    started = time.perf_counter()
+    gan, history = gallery.train_paintings(seconds=seconds, epochs=arguments.epochs, seed=arguments.seed,
+                                           styles=styles, precision=precision, progress=True)
+    elapsed = time.perf_counter() - started
+    arguments.out.mkdir(parents=True, exist_ok=True)
+    save_forger(recipes.export_generator(gan), arguments.out / "generator.keras", num_classes=gan.num_classes)
+    steps = int(gan.g_optimizer.iterations.numpy())
+    checks_by_style = gallery.judge_forger(gan, styles, seed=arguments.seed)
+    columns = 8
+    labels = None if len(styles) == 1 else np.arange(len(styles) * columns) // columns
+    grid = gan.generate(len(styles) * columns if labels is not None else 64, seed=arguments.seed, labels=labels)
+    plots.save_images(grid, arguments.out / "samples.png", num_columns=columns,
+                      title=f"{steps} steps" + ("" if labels is None else "; rows: " + ", ".join(styles)))
+    measures = {f"{style} {name}": value for style, result in checks_by_style.items() for name, value in result.items()}
+    return _report(arguments.out, "rule checks of 500 forgeries per style against 1,000 unseen paintings (chapter 12)",
+                   measures, history, steps, elapsed, saved=checks_by_style, styles=list(styles),
+                   images_per_second=round(steps * gallery.PAINTINGS_RECIPE["batch_size"] / elapsed))
+
+
 # ------------------------------------------------------------------------------ sample
 def _read_model(path: pathlib.Path) -> keras.Model:
     """The Keras model saved in ``path``; `ForgerFileError` for a missing, damaged or foreign file."""
@@ -264,8 +319,8 @@ def _shape(tensor) -> tuple:
 
 
 def _check_forger(model: keras.Model, path: pathlib.Path) -> bool:
-    """True for a conditional forger of digits, False for an unconditional one; else `ForgerFileError`."""
-    what = f"{path} is not a forger of digits:"
+    """True for a conditional forger of digits or paintings, False for an unconditional one; else `ForgerFileError`."""
+    what = f"{path} is not a forger of images:"
     shapes = [_shape(tensor) for tensor in model.inputs]
     if len(shapes) not in (1, 2):
         raise ForgerFileError(f"{what} a forger takes latent vectors (and, if conditional, labels); "
@@ -283,8 +338,9 @@ def _check_forger(model: keras.Model, path: pathlib.Path) -> bool:
             raise ForgerFileError(f"{what} a conditional forger embeds its labels with an Embedding layer "
                                   "(chapter 08); this model has none")
     outputs = [_shape(tensor) for tensor in model.outputs]
-    if len(outputs) != 1 or len(outputs[0]) != 3 or outputs[0][-1] != 1:
-        raise ForgerFileError(f"{what} a forger of digits paints grayscale images of shape (height, width, 1); "
+    if len(outputs) != 1 or len(outputs[0]) != 3 or outputs[0][-1] not in (1, 3):
+        raise ForgerFileError(f"{what} a forger paints grayscale images of shape (height, width, 1) or colour "
+                              "ones of shape (height, width, 3); "
                               f"this model's output{'s have' if len(outputs) > 1 else ' has'} shape "
                               f"{outputs[0] if len(outputs) == 1 else outputs}"
                               + (" (2-D points: a ring or grid forger of chapter 06)" if outputs == [(2,)] else ""))
@@ -307,11 +363,12 @@ def _recorded_num_classes(path: pathlib.Path) -> int:
 
 
 def load_forger(path: pathlib.Path):
-    """The forger of digits saved in ``path`` and its class count (``None`` if unconditional).
+    """The forger of images saved in ``path`` and its class count (``None`` if unconditional).
 
-    A forger of digits takes latent vectors of shape ``(latent_dim,)`` (chapter 04), or latent
+    A forger of images takes latent vectors of shape ``(latent_dim,)`` (chapter 04), or latent
     vectors and integer labels that an ``Embedding`` layer takes in (chapter 08), and paints
-    grayscale images of shape ``(height, width, 1)``. A conditional forger's class count is the
+    grayscale images of shape ``(height, width, 1)`` (digits) or colour ones ``(height, width, 3)``
+    (chapter 12's paintings). A conditional forger's class count is the
     one `save_forger` recorded beside it. Raises `ForgerFileError`, with what was expected and
     what the file holds, for anything else: a missing or damaged file, a conditional forger
     without its record, or a model of another kind (an expert, a classifier, a forger of 2-D points).

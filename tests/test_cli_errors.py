@@ -97,7 +97,7 @@ def test_a_missing_file_and_a_folder_are_refused(tmp_path, capsys):
     ("conditional_expert", "first input is latent vectors"),
 ])
 def test_a_model_that_is_not_a_digit_forger_is_refused(forgers, tmp_path, capsys, name, expected):
-    _refused(forgers[name], tmp_path, capsys, "is not a forger of digits", expected)
+    _refused(forgers[name], tmp_path, capsys, "is not a forger of images", expected)
 
 
 def test_a_conditional_forger_whose_labels_are_not_integers_is_refused(tmp_path, capsys):

@@ -16,7 +16,7 @@ A chapter's exercise cell holds a gap (``...``) for the learner to fill, then ca
 solution notebook) raises unless all of them are. Every check compares the answer with a
 reference computed here, on inputs where the usual mistakes give different numbers. The references
 are NumPy or SciPy formulas written out again, independently of the rest of ``ganlib``, so that a
-mistake in ganlib cannot make a wrong answer pass. Four checks take from ganlib what is the course's
+mistake in ganlib cannot make a wrong answer pass. Five checks take from ganlib what is the course's
 own, not the answer's:
 
 - 00.2 compares the learner's density of the 1-D mixture with `ganlib.data.mixture_1d_density`, the
@@ -26,6 +26,8 @@ own, not the answer's:
 - 04.4 plays the chapter's game with `ganlib.models.dcgan_generator`, the recipe's forger, and
   `ganlib.GAN`, the game the learner trains.
 - 06.4 takes the schedules the learner may choose from `ganlib.recipes.LEARNING_RATE_DECAYS`.
+- 12.1 builds its made-up paintings with the course's painter, `ganlib.paintings.paint`, and 12.3
+  trains chapter 12's recipe through `ganlib.gallery.train_paintings`.
 
 Most chapters end with an experiment (change one setting, predict the outcome, measure it): those
 checks share `ganlib.exercises.core.experiment`.
