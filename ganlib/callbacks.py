@@ -27,7 +27,7 @@ from ganlib import checks, data, plots
 
 def _grid_columns(model) -> int | None:
     """Columns of a sample grid: one per class for a conditional GAN (chapter 08), else a square grid."""
-    return model.num_classes if model.conditional else None
+    return model.num_classes if model.conditional and not model.self_conditioned else None
 
 
 class SampleGrid(keras.callbacks.Callback):

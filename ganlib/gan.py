@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlib import checks, losses
+from ganlib.layers import ClusterFromLatent
 
 #: The two orders in which a step can update the players (chapter 03, "One step of the game").
 UPDATE_ORDERS = ("sequential", "simultaneous")
@@ -46,7 +47,9 @@ class GAN(keras.Model):
         num_classes: for a conditional GAN (chapter 08), the number of classes ``K``: the
             generator then takes ``[latent vectors, labels]``, the discriminator
             ``[samples, labels]`` (labels: integers in ``[0, K)``, shape ``(batch,)``), and the
-            real data are ``(samples, labels)`` pairs. ``None`` (default): unconditional.
+            real data are ``(samples, labels)`` pairs. ``None`` (default): unconditional. A generator
+            of latent vectors holding a `ganlib.layers.ClusterFromLatent` of ``K`` groups is
+            self-conditioned (chapter 04): each forgery's label is the group its latent picks.
         seed: seed of the noise generator attached to the model, so that a seeded run draws
             the same latent vectors every time.
 
@@ -64,7 +67,9 @@ class GAN(keras.Model):
                  seed: int | None = None, r1_penalty: float = 0.0, r2_penalty: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = checks.check_num_classes(num_classes)
-        self.latent_dim = checks.latent_dim_of(generator, self.conditional)
+        self.cluster_layer_name = _cluster_layer_name(generator, self.num_classes)  # chapter 04
+        self.self_conditioned = self.cluster_layer_name is not None  # each forgery's label comes from its latent
+        self.latent_dim = checks.latent_dim_of(generator, self.conditional and not self.self_conditioned)
         self.sample_shape = checks.sample_shape_of(generator)
         self.pack = checks.check_positive_int("pack", pack)
         if pack > 1 and self.conditional:
@@ -129,7 +134,7 @@ class GAN(keras.Model):
     def _noise(self, batch_size):
         """This replica's latent vectors and (if conditional) labels for one batch of forgeries."""
         latent = _for_this_replica(self.sample_latent, batch_size)
-        return latent, (_for_this_replica(self.sample_labels, batch_size) if self.conditional else None)
+        return latent, _labels_to_paint(self, latent, batch_size)
 
     # ------------------------------------------------------------------------- the game
     def discriminate(self, samples, labels=None, training=False):
@@ -139,7 +144,8 @@ class GAN(keras.Model):
         return self.discriminator(pack_samples(samples, self.pack), training=training)
 
     def _generate(self, latent, labels, training=True):
-        return self.generator(latent if labels is None else [latent, labels], training=training)
+        return self.generator(latent if labels is None or self.self_conditioned else [latent, labels],
+                              training=training)
 
     def _discriminator_loss(self, real, real_labels, fake, fake_labels):
         """The expert's per-example loss on a real batch and a batch of forgeries, plus both batches' scores."""
@@ -223,11 +229,7 @@ class GAN(keras.Model):
         default ``0, 1, ..., K-1, 0, 1, ...``).
         """
         num_samples = checks.check_positive_int("num_samples", num_samples)
-        if self.conditional:
-            labels = np.arange(num_samples) % self.num_classes if labels is None else labels
-            labels = checks.check_labels(labels, self.num_classes, num_samples)
-        elif labels is not None:
-            raise ValueError("labels= needs a conditional GAN (num_classes set); this one has num_classes=None")
+        labels = _labels_to_draw(self, labels, num_samples)
         latent = self.sample_latent(num_samples, seed=seed)
         parts = [keras.ops.convert_to_numpy(self._generate(
             latent[start : start + batch_size],
@@ -270,6 +272,38 @@ class GAN(keras.Model):
 
 
 # ------------------------------------------------------------------------- helpers of the step
+def _cluster_layer_name(generator, num_classes):
+    """The name of the generator's `ClusterFromLatent` layer (then the game is self-conditioned), or None."""
+    found = [layer for layer in generator.layers if isinstance(layer, ClusterFromLatent)]
+    if not found:
+        return None
+    if len(found) > 1 or num_classes != found[0].num_clusters:
+        raise ValueError(f"a self-conditioned forger needs one ClusterFromLatent layer and num_classes equal to its "
+                         f"groups; got {len(found)} such layers with {[layer.num_clusters for layer in found]} "
+                         f"groups, num_classes={num_classes}")
+    return found[0].name
+
+
+def _labels_to_paint(gan: GAN, latent, batch_size):
+    """A training batch's labels: none (unconditional), the latent's groups (self-conditioned), or drawn at random."""
+    if not gan.conditional:
+        return None
+    if gan.self_conditioned:
+        return gan.generator.get_layer(gan.cluster_layer_name)(latent)
+    return _for_this_replica(gan.sample_labels, batch_size)
+
+
+def _labels_to_draw(gan: GAN, labels, num_samples: int):
+    """The labels `GAN.generate` paints: the caller's, or 0, 1, ..., K-1, 0, ...; none unless told which to paint."""
+    if gan.conditional and not gan.self_conditioned:
+        labels = np.arange(num_samples) % gan.num_classes if labels is None else labels
+        return checks.check_labels(labels, gan.num_classes, num_samples)
+    if labels is not None:
+        kind = "is self-conditioned: each latent picks its group" if gan.conditional else "has num_classes=None"
+        raise ValueError(f"labels= needs a conditional GAN told which class to paint (num_classes set); it {kind}")
+    return None
+
+
 def _real_batch(data, gan: GAN):
     """(real samples as float32, real labels or None) from what fit() hands to ``train_step``."""
     if gan.conditional and (not isinstance(data, (tuple, list)) or len(data) < 2 or data[1] is None):

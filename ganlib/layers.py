@@ -9,11 +9,17 @@ and the README, "Speed and quality"). Explained in chapter 11.
 `LeakyReLU` is `keras.layers.LeakyReLU` computed as ``maximum(x, slope * x)``: the same numbers,
 without the error line TensorFlow's graph optimizer prints when it tries to fuse a convolution,
 its bias and a LeakyReLU whose gradient still needs the bias's output (chapter 04's expert).
+
+`ClusterFromLatent` picks, from a latent vector's first number, the group of real digits a
+self-conditioned forger paints (chapter 04): the forger still takes latent vectors only.
 """
 
 from __future__ import annotations
 
+import math
+
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -86,3 +92,41 @@ class LeakyReLU(keras.layers.LeakyReLU):
 
     def call(self, inputs):
         return keras.ops.maximum(inputs, self.negative_slope * inputs)
+
+
+@keras.saving.register_keras_serializable(package="ganlib")
+class ClusterFromLatent(keras.layers.Layer):
+    """The group a latent vector picks, for a self-conditioned forger (chapter 04).
+
+    With ``u = Phi(z_0)``, the standard normal distribution function at the latent vector's first
+    number (uniform on [0, 1] when ``z_0`` is standard normal), the group is the slice of [0, 1]
+    that ``u`` falls in, the slices as wide as ``cluster_shares`` (the groups' shares of the real
+    data, in order): a forger fed standard-normal latents paints each group as often as the real
+    data holds it. Input ``(batch, latent_dim)``; output ``(batch,)`` int32 groups in
+    ``[0, len(cluster_shares))``. Computes in float32 under any dtype policy, so a bfloat16 forger
+    and its float32 export pick the same group.
+    """
+
+    def __init__(self, cluster_shares, **kwargs):
+        super().__init__(**{**kwargs, "dtype": "float32"})
+        try:
+            shares = np.asarray(cluster_shares, dtype=np.float64)
+        except (TypeError, ValueError):
+            shares = np.array([np.nan])
+        if (shares.ndim != 1 or len(shares) < 2 or not np.all(np.isfinite(shares)) or not np.all(shares > 0)
+                or abs(shares.sum() - 1.0) > 1e-6):
+            raise ValueError(f"cluster_shares must be at least 2 positive numbers summing to 1; got {cluster_shares!r}")
+        self.cluster_shares = [float(share) for share in shares]
+        self.num_clusters = len(shares)
+        self.edges = np.cumsum(shares)[:-1].astype(np.float32)  # where one group's slice ends and the next begins
+
+    def call(self, latent):
+        first = keras.ops.cast(latent[:, 0], "float32")
+        uniform = 0.5 * (1.0 + keras.ops.erf(first / np.float32(math.sqrt(2.0))))
+        return keras.ops.cast(keras.ops.digitize(uniform, self.edges), "int32")
+
+    def compute_output_spec(self, latent):
+        return keras.KerasTensor((latent.shape[0],), dtype="int32")
+
+    def get_config(self):
+        return {**super().get_config(), "cluster_shares": self.cluster_shares}

@@ -6,6 +6,8 @@
   explained in chapter 04.
 - `conditional_dcgan_generator` / `conditional_dcgan_discriminator`: the same pair told which
   digit to paint and judge (a label embedding and a projection expert), explained in chapter 08.
+- `self_conditioned_dcgan_generator`: the conditional forger that picks its own group of real
+  digits from its latent vector (self-conditioning), explained in chapter 04.
 
 The last layer of each player computes in float32 so the models also run under a mixed
 precision policy (chapter 11).
@@ -17,7 +19,7 @@ import keras
 from keras import layers
 
 from ganlib import checks
-from ganlib.layers import FusedBatchNormalization, LeakyReLU
+from ganlib.layers import ClusterFromLatent, FusedBatchNormalization, LeakyReLU
 
 
 def _check_positive(**values) -> None:
@@ -156,6 +158,31 @@ def conditional_dcgan_generator(latent_dim: int = 64, num_classes: int = 10, wid
     _check_labels_setup(num_classes, embedding_dim)
     latent = keras.Input(shape=(latent_dim,), name="latent")
     labels = keras.Input(shape=(), dtype="int32", name="labels")
+    image = _conditional_painting(latent, labels, num_classes, width, embedding_dim, synchronized_batch_norm)
+    return keras.Model([latent, labels], image, name=name)
+
+
+def self_conditioned_dcgan_generator(cluster_shares, latent_dim: int = 64, width: int = 32, embedding_dim: int = 16,
+                                     name: str = "generator", synchronized_batch_norm: bool = False) -> keras.Model:
+    """latent vector -> 28x28x1 image: the forger paints the group of real digits its latent picks (chapter 04).
+
+    Self-conditioning (Liu et al. 2020): `ganlib.layers.ClusterFromLatent` turns the latent's first
+    number into a group, drawn in proportion to ``cluster_shares`` (the groups' shares of the real
+    digits); the layers of `conditional_dcgan_generator`, in the same order, paint that group.
+    Input: latent ``(batch, latent_dim)`` only, so the forger is used, saved and sampled like
+    `dcgan_generator`'s. `ganlib.GAN` finds the cluster layer and lets the expert judge (image, group).
+    """
+    _check_positive(latent_dim=latent_dim, width=width)
+    cluster = ClusterFromLatent(cluster_shares, name="cluster_from_latent")
+    _check_labels_setup(cluster.num_clusters, embedding_dim)
+    latent = keras.Input(shape=(latent_dim,), name="latent")
+    image = _conditional_painting(latent, cluster(latent), cluster.num_clusters, width, embedding_dim,
+                                  synchronized_batch_norm)
+    return keras.Model(latent, image, name=name)
+
+
+def _conditional_painting(latent, labels, num_classes, width, embedding_dim, synchronized_batch_norm):
+    """The conditional forger's layers from (latent, label) to the image (chapters 04 and 08)."""
     embedded = layers.Embedding(num_classes, embedding_dim, name="label_embedding")(labels)
     hidden = layers.Concatenate()([latent, embedded])
     hidden = layers.Dense(7 * 7 * 4 * width, use_bias=False)(hidden)
@@ -169,8 +196,7 @@ def conditional_dcgan_generator(latent_dim: int = 64, num_classes: int = 10, wid
     hidden = _batch_normalization(synchronized_batch_norm)(hidden)
     hidden = layers.ReLU()(hidden)
     hidden = layers.Conv2DTranspose(1, 4, strides=2, padding="same")(hidden)
-    image = layers.Activation("tanh", dtype="float32", name="image")(hidden)
-    return keras.Model([latent, labels], image, name=name)
+    return layers.Activation("tanh", dtype="float32", name="image")(hidden)
 
 
 def conditional_dcgan_discriminator(num_classes: int = 10, width: int = 32, projection: bool = True,

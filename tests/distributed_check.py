@@ -68,6 +68,13 @@ def conditional_players():
     return generator, discriminator
 
 
+def self_conditioned_players():
+    """Chapter 04's self-conditioned forger: its group from its latent, three groups of unequal shares."""
+    generator = models.self_conditioned_dcgan_generator([0.5, 0.3, 0.2], latent_dim=8, width=4, embedding_dim=4,
+                                                        synchronized_batch_norm=True)
+    return generator, models.conditional_dcgan_discriminator(num_classes=3, width=4)
+
+
 #: the zero-centred penalties' weights in the variants that use them
 R1_R2 = {"r1_penalty": 1.0, "r2_penalty": 1.0}
 #: name -> (players, GAN options, kind of data)
@@ -84,6 +91,7 @@ VARIANTS = {
     "spectral_norm_hinge": (lambda: toy_players(spectral_normalization=True), {"loss": "hinge"}, "points"),
     "dcgan_synchronized_bn": (digit_players, {}, "images"),
     "conditional": (conditional_players, {"num_classes": 10, "loss": "hinge"}, "labelled_images"),
+    "self_conditioned": (self_conditioned_players, {"num_classes": 3}, "grouped_images"),
     # the modern recipe: the relativistic pairing loss, R1 on real samples and R2 on forgeries
     "relativistic": (toy_players, {"loss": "relativistic"}, "points"),
     "relativistic_r1_r2": (toy_players, {"loss": "relativistic", **R1_R2}, "points"),
@@ -102,7 +110,8 @@ def real_data(kind, num_batches):
     if kind == "points":
         return ganlib.data.sample_ring(count, seed=0).astype(np.float32), None
     images = np.tanh(rng.normal(size=(count, 28, 28, 1))).astype(np.float32)
-    labels = rng.integers(0, 10, size=count).astype(np.int32) if kind == "labelled_images" else None
+    classes = {"labelled_images": 10, "grouped_images": 3}.get(kind)
+    labels = rng.integers(0, classes, size=count).astype(np.int32) if classes else None
     return images, labels
 
 

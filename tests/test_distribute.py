@@ -19,7 +19,7 @@ HELPER = pathlib.Path(__file__).parent / "distributed_check.py"
 TOLERANCE = 1e-5
 EQUAL_VARIANTS = [
     "minimax", "non_saturating", "wasserstein_gp", "hinge", "least_squares", "d_steps_2", "label_smoothing",
-    "pack_2", "simultaneous", "spectral_norm_hinge", "dcgan_synchronized_bn", "conditional",
+    "pack_2", "simultaneous", "spectral_norm_hinge", "dcgan_synchronized_bn", "conditional", "self_conditioned",
     "non_saturating@adam", "conditional@adam",
     # the modern recipe (chapter 06): the relativistic pairing loss, R1 and R2, in both orders, packed, conditional
     "relativistic", "relativistic_r1_r2", "relativistic_r1_r2_simultaneous", "r1_r2_pack_2", "conditional_r1_r2",

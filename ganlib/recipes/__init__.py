@@ -1,7 +1,7 @@
 """The course's training recipes: tested settings for each game the chapters play.
 
 - `ganlib.recipes.digits` (chapter 04): the DCGAN that draws digits on a laptop CPU,
-  `train_digits`, and `export_generator` to share the forger.
+  `cluster_digits` (its self-conditioning's groups), `train_digits`, and `export_generator` to share the forger.
 - `ganlib.recipes.conditional` (chapter 08): the same game told which digit to paint,
   `train_conditional_digits`, `commissioned_digits` and `commission_agreement`.
 - `ganlib.recipes.toy` (chapters 05-06): the named recipes of the 2-D benchmarks, `train_toy`.
@@ -17,7 +17,7 @@ from ganlib.recipes.conditional import (
     conditional_digits_gan,
     train_conditional_digits,
 )
-from ganlib.recipes.digits import DIGITS_RECIPE, digits_gan, export_generator, train_digits
+from ganlib.recipes.digits import DIGITS_RECIPE, cluster_digits, digits_gan, export_generator, train_digits
 from ganlib.recipes.toy import (
     BEST_TOY_RECIPE,
     LEARNING_RATE_DECAYS,
@@ -37,6 +37,7 @@ __all__ = [
     "LEARNING_RATE_DECAYS",
     "TOY_DEFAULTS",
     "TOY_RECIPES",
+    "cluster_digits",
     "commission_agreement",
     "commissioned_digits",
     "conditional_digits_gan",

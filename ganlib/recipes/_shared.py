@@ -52,7 +52,8 @@ def check_budget(name: str, seconds, epochs) -> None:
 def fit_digits(gan, images, labels, recipe: dict, seed: int, seconds, epochs, callbacks, progress: bool):
     """Fit a digit recipe for a wall-clock budget and/or epochs (whichever ends first); return ``(gan, history)``.
 
-    ``labels`` is None for chapter 04's game, the digits' labels for chapter 08's. The forger
+    ``labels`` is None for the plain game, the k-means groups for chapter 04's self-conditioned game,
+    the digits' labels for chapter 08's. The forger
     takes the moving average of its weights at the end when the recipe's ``generator_average``
     is above 0; a progress bar shows the epochs, or the budget when ``seconds`` is given.
     """

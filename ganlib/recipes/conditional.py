@@ -18,7 +18,7 @@ from ganlib.recipes.digits import DIGITS_RECIPE
 
 #: The conditional recipe's settings: chapter 04's, with the players told which digit to paint.
 CONDITIONAL_DIGITS_RECIPE = {
-    **DIGITS_RECIPE,
+    **{name: value for name, value in DIGITS_RECIPE.items() if name != "num_clusters"},
     "num_classes": 10,
     "embedding_dim": 16,
     "projection": True,
