@@ -1,6 +1,6 @@
 """Benchmark of the chapter-04 recipe (issue 17): speed, quality after 60 s, what each ingredient buys, rivals.
 
-    python benchmarks/digits.py                          # every part: about 45 minutes on a 2-core CPU
+    python benchmarks/digits.py                          # every part: about 50 minutes on a 2-core CPU
     python benchmarks/digits.py --parts quality rivals   # some of the parts (the others stay in the file)
 
 Parts, each from one run on one machine (give it the machine to itself: every figure is timed):
@@ -17,7 +17,8 @@ Parts, each from one run on one machine (give it the machine to itself: every fi
   (k = 3). The median over seeds is set against issue 17's targets.
 - ``ablation``: the recipe with one ingredient removed, three seeds each, each a fresh process
   with the same 60-second budget (finding the groups included): no groups (the plain game),
-  float32 instead of bfloat16, and no moving average of the forger's weights.
+  float32 instead of bfloat16, no moving average of the forger's weights; and two settings
+  changed back to what they were before (players of width 32, 40 groups).
 - ``curve``: the recipe (seed 0) with budgets of 30 and 120 s beside the 60 s of ``quality``.
 - ``rivals``: what a reader would use instead, each as published (models, batch, optimizer, loss;
   float32), trained on the same 4,000 digits with the clock paused every 30 s of training while
@@ -26,6 +27,9 @@ Parts, each from one run on one machine (give it the machine to itself: every fi
   Adam 1e-4, simultaneous updates) and keras.io's WGAN-GP example (batch 512, five critic steps
   with a gradient penalty of weight 10, Adam 2e-4 with beta = (0.5, 0.9); its interpolation weight
   drawn from U(0, 1) as in the paper, where the example drew it from N(0, 1): chapter 06).
+
+- ``conditional``: chapter 08's recipe (told the digit) trained 120 s at its width, 32, and at the
+  digits recipe's 24; ``recipes.commission_agreement`` on 100 commissions of each digit.
 
 Writes ``benchmarks/results/digits.json`` (parts not run keep their previous figures) and
 ``benchmarks/results/digits_time_to_quality.png`` (share recognized against seconds of training).
@@ -56,7 +60,7 @@ from ganlib import cli, data, metrics, recipes, runtime  # noqa: E402
 HERE = pathlib.Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "digits.json"
 FIGURE = HERE / "results" / "digits_time_to_quality.png"
-PARTS = ("speed", "quality", "ablation", "curve", "rivals")
+PARTS = ("speed", "quality", "ablation", "curve", "rivals", "conditional")
 SEEDS = (0, 1, 2)
 BUDGET = 60.0
 #: issue 17's targets for the median of 3 seeds at 60 s
@@ -67,7 +71,12 @@ VARIANTS = {
     "no groups (the plain game)": {"num_clusters": 0},
     "float32 instead of bfloat16": {"precision": "float32"},
     "no moving average of the forger": {"generator_average": 0.0},
+    "wider players (width 32)": {"width": 32},
+    "fewer groups (40)": {"num_clusters": 40},
 }
+#: the ``conditional`` part: chapter 08's recipe at its own width and at the digits recipe's
+CONDITIONAL_WIDTHS = (32, 24)
+CONDITIONAL_SECONDS = 120.0
 
 
 # ------------------------------------------------------------------------------ speed
@@ -463,6 +472,20 @@ def main() -> None:
         results["curve"] = {"runs": sorted(runs + sixty, key=lambda run: run["seconds"])}
         for run in results["curve"]["runs"]:
             print(f"   {run['seconds']:5.0f} s: {describe(run)}")
+        save()
+        print()
+    if "conditional" in arguments.parts:
+        print(f"conditional: chapter 08's recipe, {CONDITIONAL_SECONDS:g} s, seed 0, widths {CONDITIONAL_WIDTHS}")
+        results["conditional"] = []
+        for width in CONDITIONAL_WIDTHS:
+            gan, _ = recipes.train_conditional_digits(seconds=CONDITIONAL_SECONDS, seed=0, progress=False, width=width)
+            images, labels = recipes.commissioned_digits(recipes.export_generator(gan), 100, seed=0)
+            agreement = recipes.commission_agreement(images, labels)
+            run = {"width": width, "seconds": CONDITIONAL_SECONDS, "steps": int(gan.g_optimizer.iterations.numpy()),
+                   "recognized": agreement["recognized"], "confident": agreement["confident"]}
+            results["conditional"].append(run)
+            print(f"   width {width}: {run['recognized']:.1%} recognized as the digit asked for, "
+                  f"{run['confident']:.1%} with p > 0.9, {run['steps']} steps", flush=True)
         save()
         print()
     if "rivals" in arguments.parts:

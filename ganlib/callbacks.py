@@ -3,8 +3,8 @@
 - `SampleGrid`: draws the forger's work from fixed latent vectors (and, for a conditional
   GAN, fixed labels) every few epochs, keeps the frames for an animation, shows and saves
   them (chapter 04; with labels, chapter 08).
-- `TimeBudget`: stops training after a wall-clock budget, with a progress bar in seconds
-  (chapter 04 and the command line).
+- `TimeBudget`: stops training after a wall-clock budget, showing the share of it spent and the
+  current losses (chapter 04 and the command line).
 - `GeneratorAverage`: an exponential moving average of the forger's weights (chapter 04).
 - `EpochShuffle`: a dataset whose order in each epoch depends on (seed, epoch) only, so a run
   resumed by ``keras.callbacks.BackupAndRestore`` sees the batches it would have seen (chapter 11).
@@ -17,6 +17,7 @@ column, in class order.
 from __future__ import annotations
 
 import pathlib
+import sys
 import time
 
 import keras
@@ -79,35 +80,59 @@ class SampleGrid(keras.callbacks.Callback):
 class TimeBudget(keras.callbacks.Callback):
     """Stop training once ``seconds`` of wall-clock time have passed since training began (chapter 04).
 
-    With ``progress=True`` it shows a progress bar in seconds (use ``fit(verbose=0)`` so
-    there is one bar, not two). ``self.steps`` counts the training steps that ran.
+    With ``progress=True`` it shows one line: the share of the budget spent, a bar, the
+    seconds, the steps and the players' current losses, as in
+    ``" 42% [========............] 25/60 s, 310 steps, d_loss 1.21, g_loss 0.95"``. In a terminal
+    or a notebook the line rewrites itself about once a second; written to a file or a log, it is
+    printed at each quarter of the budget. Use ``fit(verbose=0)`` so there is one display, not two.
+    ``spent`` counts seconds used before training began (chapter 04's clustering) as part of the
+    budget shown, so the bar covers the whole budget. ``self.steps`` counts the training steps that ran.
     """
 
-    def __init__(self, seconds: float, progress: bool = True):
+    BAR_WIDTH = 20
+
+    def __init__(self, seconds: float, progress: bool = True, spent: float = 0.0):
         super().__init__()
         if not seconds > 0:
             raise ValueError(f"seconds must be > 0; got {seconds!r}")
-        self.seconds, self.progress = float(seconds), progress
+        if not spent >= 0:
+            raise ValueError(f"spent must be >= 0 seconds; got {spent!r}")
+        self.seconds, self.progress, self.spent = float(seconds), progress, float(spent)
         self.steps = 0
         self.elapsed = 0.0
 
     def on_train_begin(self, logs=None):
         self._start = time.perf_counter()
         self.steps = 0
-        self._bar = None
+        self._shown_at, self._quarters_shown = -1.0, 0
+        in_a_notebook = type(sys.stdout).__module__.startswith("ipykernel")  # its output stream
+        self._rewrites = in_a_notebook or (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
+
+    def progress_line(self, logs=None) -> str:
+        """The display's line for the time spent so far and the running losses among ``logs``."""
+        total = self.spent + self.seconds
+        used = min(self.spent + self.elapsed, total)
+        filled = int(self.BAR_WIDTH * used / total)
+        line = (f"{used / total:4.0%} [{'=' * filled}{'.' * (self.BAR_WIDTH - filled)}] "
+                f"{used:.0f}/{total:.0f} s, {self.steps} steps")
+        return line + "".join(f", {key} {float(value):.3g}" for key, value in (logs or {}).items() if "loss" in key)
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps += 1
         self.elapsed = time.perf_counter() - self._start
-        if self.progress:
-            shown = [(key, float(value)) for key, value in (logs or {}).items()]
-            if self._bar is None:  # the logs are running means already: show them as they are
-                self._bar = keras.utils.Progbar(
-                    int(round(self.seconds)), unit_name="s", stateful_metrics=[key for key, _ in shown]
-                )
-            self._bar.update(min(int(self.elapsed), int(round(self.seconds))), values=shown)
-        if self.elapsed >= self.seconds:
+        finished = self.elapsed >= self.seconds
+        if finished:
             self.model.stop_training = True
+        if not self.progress:
+            return
+        if self._rewrites and (finished or self.elapsed - self._shown_at >= 1.0):
+            self._shown_at = self.elapsed
+            print("\r" + self.progress_line(logs), end="\n" if finished else "", flush=True)
+        elif not self._rewrites:
+            quarters = 4 if finished else int(4 * self.elapsed / self.seconds)
+            if quarters > self._quarters_shown:
+                self._quarters_shown = quarters
+                print(self.progress_line(logs), flush=True)
 
 
 class GeneratorAverage(keras.callbacks.Callback):

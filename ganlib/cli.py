@@ -284,8 +284,7 @@ def train_paintings_command(arguments) -> dict:
                                            styles=styles, precision=precision, progress=True)
     elapsed = time.perf_counter() - started
     arguments.out.mkdir(parents=True, exist_ok=True)
-    num_classes = None if gan.self_conditioned else gan.num_classes  # a self-conditioned forger takes latents only
-    save_forger(recipes.export_generator(gan), arguments.out / "generator.keras", num_classes=num_classes)
+    save_forger(recipes.export_generator(gan), arguments.out / "generator.keras", num_classes=gan.num_classes)
     steps = int(gan.g_optimizer.iterations.numpy())
     checks_by_style = gallery.judge_forger(gan, styles, seed=arguments.seed)
     columns = 8

@@ -78,6 +78,27 @@ def test_time_budget_stops_training():
     assert 1.0 <= budget.elapsed < 10.0 and budget.steps > 0
     with pytest.raises(ValueError, match="seconds must be > 0"):
         callbacks.TimeBudget(0)
+    with pytest.raises(ValueError, match="spent must be >= 0"):
+        callbacks.TimeBudget(1.0, spent=-1.0)
+
+
+def test_time_budget_shows_the_share_spent_and_the_losses(capsys):
+    budget = callbacks.TimeBudget(60.0, spent=6.0)  # 6 s of clustering, then 60 s of training
+    budget.steps, budget.elapsed = 310, 21.0
+    line = budget.progress_line({"d_loss": 1.2134, "g_loss": 0.9512})
+    assert line == " 41% [========............] 27/66 s, 310 steps, d_loss 1.21, g_loss 0.951"
+    budget.elapsed = 80.0  # past the end: the bar is full, not beyond
+    assert budget.progress_line().startswith("100% [====================] 66/66 s")
+    # written to a log (not a terminal), the line is printed once per quarter of the budget, and at the end
+    ganlib.runtime.set_seed(0)
+    gan = ganlib.GAN(models.mlp_generator(), models.mlp_discriminator(), seed=0)
+    gan.compile(d_optimizer="adam", g_optimizer="adam")
+    gan.fit(data.make_dataset(data.sample_ring(256), 64), epochs=100_000, verbose=0,
+            callbacks=[callbacks.TimeBudget(3.0)])
+    lines = capsys.readouterr().out.splitlines()
+    shares = [int(line[:3]) for line in lines]  # the first step (tracing) may pass several quarters at once
+    assert 2 <= len(shares) <= 4 and shares == sorted(set(shares)) and shares[-1] == 100, lines
+    assert all("steps, d_loss" in line and "g_loss" in line for line in lines), lines
 
 
 def test_fast_mode_scales_steps_only(monkeypatch):

@@ -150,7 +150,7 @@ def test_the_digits_groups_are_deterministic_and_purer_than_random_groups():
 
 
 def test_the_recipe_refuses_shares_that_do_not_match_its_groups_and_a_spent_budget():
-    with pytest.raises(ValueError, match="expected cluster_shares of 40 groups"):
+    with pytest.raises(ValueError, match="expected cluster_shares of 60 groups"):
         recipes.digits_gan(seed=0)
     with pytest.raises(ValueError, match="plays the plain game"):
         recipes.digits_gan(seed=0, num_clusters=0, cluster_shares=SHARES)
@@ -159,7 +159,7 @@ def test_the_recipe_refuses_shares_that_do_not_match_its_groups_and_a_spent_budg
 
 
 def test_the_recipes_float32_export_paints_like_its_forger():
-    shares = np.full(40, 1 / 40)
+    shares = np.full(recipes.DIGITS_RECIPE["num_clusters"], 1 / recipes.DIGITS_RECIPE["num_clusters"])
     gan = recipes.digits_gan(seed=0, cluster_shares=shares)
     exported = recipes.export_generator(gan)
     latent = gan.sample_latent(64, seed=5)

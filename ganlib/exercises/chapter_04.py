@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from ganlib.exercises.core import WrongAnswer, call, exercise, expect_close, expect_shape, numbers, prediction_verdict
+from ganlib.recipes.digits import DIGITS_RECIPE
 
 
 @exercise("04.1", "a DCGAN forger: latent vector -> 28x28x1 image in [-1, 1]")
@@ -96,7 +97,7 @@ def _check_build_expert(build_expert) -> str:
 #: The outcomes a prediction of exercise 04.4 names: how the expert's lead changes without the forger's batch norm.
 OUTCOMES = ("the expert leads by more", "about the same", "the expert leads by less")
 _MARGIN = 0.1  # leads closer than this count as "about the same"
-_LATENT_DIM, _WIDTH = 64, 32
+_LATENT_DIM, _WIDTH = DIGITS_RECIPE["latent_dim"], DIGITS_RECIPE["width"]  # the chapter-04 recipe's forger
 
 
 def _relu_count(model: keras.Model) -> int:
@@ -124,10 +125,11 @@ def _check_same_forger_but_norms(forger) -> None:
     expected = [(2 * _WIDTH, (4, 4), (2, 2)), (1, (4, 4), (2, 2))]
     if dense != [7 * 7 * 4 * _WIDTH] or transposed != expected or _relu_count(forger) != 2:
         raise WrongAnswer(
-            "change one setting only: keep the recipe's layers (a Dense layer to 7*7*128 numbers and a ReLU, a "
-            "Reshape to 7x7x128, a Conv2DTranspose to 64 feature maps with kernel 4 and strides 2 and a ReLU, a "
-            f"last Conv2DTranspose to 1 feature map with kernel 4 and strides 2, and a tanh); yours has Dense units "
-            f"{dense}, Conv2DTranspose (filters, kernel, strides) {transposed} and {_relu_count(forger)} ReLUs"
+            f"change one setting only: keep the recipe's layers (a Dense layer to 7*7*{4 * _WIDTH} numbers and a "
+            f"ReLU, a Reshape to 7x7x{4 * _WIDTH}, a Conv2DTranspose to {2 * _WIDTH} feature maps with kernel 4 and "
+            "strides 2 and a ReLU, a last Conv2DTranspose to 1 feature map with kernel 4 and strides 2, and a tanh); "
+            f"yours has Dense units {dense}, Conv2DTranspose (filters, kernel, strides) {transposed} and "
+            f"{_relu_count(forger)} ReLUs"
         )
     latent = keras.random.normal((3, _LATENT_DIM), seed=6)
     try:

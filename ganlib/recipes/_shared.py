@@ -49,19 +49,21 @@ def check_budget(name: str, seconds, epochs) -> None:
         raise ValueError(f"{name} needs seconds= or epochs= (or both); got neither")
 
 
-def fit_digits(gan, images, labels, recipe: dict, seed: int, seconds, epochs, callbacks, progress: bool):
+def fit_digits(gan, images, labels, recipe: dict, seed: int, seconds, epochs, callbacks, progress: bool,
+               spent: float = 0.0):
     """Fit a digit recipe for a wall-clock budget and/or epochs (whichever ends first); return ``(gan, history)``.
 
     ``labels`` is None for the plain game, the k-means groups for chapter 04's self-conditioned game,
     the digits' labels for chapter 08's. The forger
     takes the moving average of its weights at the end when the recipe's ``generator_average``
-    is above 0; a progress bar shows the epochs, or the budget when ``seconds`` is given.
+    is above 0; a progress bar shows the epochs, or the budget when ``seconds`` is given (``spent``:
+    seconds of the budget already used before training, shown as part of it).
     """
     dataset = data.make_dataset(images, recipe["batch_size"], seed=seed, labels=labels)
     extra = with_generator_average(callbacks, recipe["generator_average"])
     verbose = "auto" if progress else 0
     if seconds is not None:
-        extra.append(ganlib_callbacks.TimeBudget(seconds, progress=progress))
+        extra.append(ganlib_callbacks.TimeBudget(seconds, progress=progress, spent=spent))
         verbose = 0
     history = gan.fit(dataset, epochs=epochs or 1_000_000, verbose=verbose, callbacks=extra)
     return gan, history

@@ -16,9 +16,11 @@ from ganlib.gan import GAN
 from ganlib.recipes._shared import check_budget, compiled_digits_gan, fit_digits, with_overrides
 from ganlib.recipes.digits import DIGITS_RECIPE
 
-#: The conditional recipe's settings: chapter 04's, with the players told which digit to paint.
+#: The conditional recipe's settings: chapter 04's, with the players told which digit to paint, at chapter 08's
+#: width 32. (``benchmarks/digits.py --parts conditional`` measured chapter 04's width 24 a little ahead in 120 s.)
 CONDITIONAL_DIGITS_RECIPE = {
     **{name: value for name, value in DIGITS_RECIPE.items() if name != "num_clusters"},
+    "width": 32,
     "num_classes": 10,
     "embedding_dim": 16,
     "projection": True,
