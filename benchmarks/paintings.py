@@ -45,8 +45,9 @@ VARIANTS = {
     "bars two pixels thick": {"two_pixel_bars": True},
     "self-conditioning, 40 groups": {"pack": 1, "groups": 40},
 }
-DEFAULTS = {"seed": 0, "epochs": 24, "pack": 2, "width": 16, "expert_width": 16, "loss": "non_saturating",
-            "r1": 0.0, "r2": 0.0, "beta_2": 0.999, "two_pixel_bars": False, "groups": 0}
+#: the other settings (the players' widths are the recipe's unless ``expert_width`` says otherwise)
+DEFAULTS = {"seed": 0, "epochs": 24, "pack": 2, "loss": "non_saturating", "r1": 0.0, "r2": 0.0, "beta_2": 0.999,
+            "two_pixel_bars": False, "groups": 0}
 
 
 def train_and_judge(settings: dict) -> dict:
@@ -63,9 +64,10 @@ def train_and_judge(settings: dict) -> dict:
     from ganlib.recipes.digits import cluster_digits
 
     options = {**DEFAULTS, **settings}
-    seed, width, groups_count, pack = options["seed"], options["width"], options["groups"], options["pack"]
     recipe = with_overrides(gallery.PAINTINGS_RECIPE,
                             {key: value for key, value in settings.items() if key in gallery.PAINTINGS_RECIPE})
+    seed, width, groups_count, pack = options["seed"], recipe["width"], options["groups"], options["pack"]
+    expert_width = options.get("expert_width", width)
     started = time.perf_counter()
     runtime.set_seed(seed)
     images, _ = gallery.training_paintings(("mondrian",), recipe["num_paintings"], seed=seed)
@@ -103,12 +105,12 @@ def train_and_judge(settings: dict) -> dict:
         on_a_bar = 1.0 - (1.0 - rows) * (1.0 - columns)
         generator = keras.Model(latent, on_a_bar * black + (1.0 - on_a_bar) * brush)
         if groups_count:
-            discriminator = gallery.painting_discriminator(options["expert_width"], num_classes=groups_count)
+            discriminator = gallery.painting_discriminator(expert_width, num_classes=groups_count)
         elif pack == 1:
-            discriminator = gallery.painting_discriminator(options["expert_width"])
+            discriminator = gallery.painting_discriminator(expert_width)
         else:
             stacked = keras.Input((32, 32, 3 * pack))
-            features = _expert_features(stacked, options["expert_width"], dropout=0.0, spectral_normalization=False)
+            features = _expert_features(stacked, expert_width, dropout=0.0, spectral_normalization=False)
             discriminator = keras.Model(stacked, layers.Dense(1, dtype="float32")(features))
     if pack > 1:
         gan = GAN(generator, discriminator, loss=options["loss"], seed=seed, pack=pack,
