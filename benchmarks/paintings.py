@@ -1,22 +1,22 @@
 """The forger with a ruler of chapter 12 (issue 20), over seeds and variations: the README's figures.
 
-    python benchmarks/paintings.py                         # every variant: about 30 minutes on a 2-core CPU
+    python benchmarks/paintings.py                         # every variant: about 20 minutes on a 2-core CPU
     python benchmarks/paintings.py --variants "seed 1"     # some of them
     python benchmarks/paintings.py --epochs 1              # every variant for one epoch (a smoke test)
 
-Each variant trains in a fresh process: the forger with a ruler (a number in [0, 1] for each row
-and column, a pixel on a bar as much as its row or column is; the rest painted by the DCGAN
-forger's layers ending in a softmax over white, red, yellow and blue) against the recipe's expert
-reading pairs of paintings (packing), with the recipe's game and settings
-(`ganlib.gallery.PAINTINGS_RECIPE`), on the 8,000 training Mondrians of its seed, for 24 epochs
-(3,000 steps) unless the variant says otherwise. Every 8 epochs it prints the checks of 300
-forgeries of the current weights; at the end it judges 500 forgeries of the averaged forger
-against 1,000 unseen paintings (`paintings.check_paintings`, as ``metrics.json`` of
-``python -m ganlib train paintings``) and prints one JSON line: the checks, the share of
-forgeries with each number of vertical and horizontal bars, the steps and the seconds.
-
-The chapter writes the same forger with a `keras.Sequential` expert where this script builds a
-functional one, so the chapter's run (seed 0) differs from this script's seed 0 in the last digits.
+Each variant trains in a fresh process the forger with a ruler of chapter 12, written here as in
+the chapter: a ruler that lays a bar or none on each row and column (a sigmoid, rounded to 0 or 1
+going forward, its gradient passed straight through going back), a brush that paints the rest
+with the DCGAN forger's layers ending in a softmax over white, red, yellow and blue, and an expert
+that reads pairs of paintings (packing) with the recipe's convolutions and a ruler of its own (the
+mean colour of every row and column, and the spread of those readings over the batch). The game
+and its settings are the recipe's (`ganlib.gallery.PAINTINGS_RECIPE`), on the 8,000 training
+Mondrians of its seed, for 24 epochs (3,000 steps) unless the variant says otherwise. Every 8
+epochs it prints the checks of 300 forgeries of the current weights against 300 training
+paintings; at the end it judges 500 forgeries of the averaged forger against 1,000 unseen
+paintings (`paintings.check_paintings`, as ``metrics.json`` of ``python -m ganlib train
+paintings``) and prints one JSON line: the checks, the share of forgeries with each number of
+vertical and horizontal bars, the steps and the seconds.
 """
 
 from __future__ import annotations
@@ -30,24 +30,19 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-#: name: settings that differ from the forger with a ruler on seed 0 (pack 2, 24 epochs)
+#: name: settings that differ from the chapter's forger with a ruler on seed 0 (pack 2, 24 epochs)
 VARIANTS = {
     "seed 0": {},
     "seed 1": {"seed": 1},
     "seed 2": {"seed": 2},
     "5,000 steps": {"epochs": 40},
+    "ruler not rounded (sigmoid only)": {"rounded": False},
+    "expert without its ruler": {"expert_ruler": False},
+    "expert's ruler without the batch spread": {"batch_spread": False},
     "expert not packed": {"pack": 1},
-    "packing 4 paintings": {"pack": 4},
-    "expert twice as wide": {"expert_width": 32},
-    "batches of 128": {"batch_size": 128},
-    "modern recipe (relativistic, R1 + R2)": {"loss": "relativistic", "r1": 1.0, "r2": 1.0, "beta_1": 0.0,
-                                              "beta_2": 0.99},
-    "bars two pixels thick": {"two_pixel_bars": True},
-    "self-conditioning, 40 groups": {"pack": 1, "groups": 40},
 }
-#: the other settings (the players' widths are the recipe's unless ``expert_width`` says otherwise)
-DEFAULTS = {"seed": 0, "epochs": 24, "pack": 2, "loss": "non_saturating", "r1": 0.0, "r2": 0.0, "beta_2": 0.999,
-            "two_pixel_bars": False, "groups": 0}
+#: the other settings (the players' widths are the recipe's)
+DEFAULTS = {"seed": 0, "epochs": 24, "pack": 2, "rounded": True, "expert_ruler": True, "batch_spread": True}
 
 
 def train_and_judge(settings: dict) -> dict:
@@ -58,68 +53,58 @@ def train_and_judge(settings: dict) -> dict:
 
     from ganlib import gallery, paintings, runtime
     from ganlib.gan import GAN
-    from ganlib.layers import ClusterFromLatent
-    from ganlib.models import _batch_normalization, _expert_features
-    from ganlib.recipes._shared import compiled_digits_gan, fit_digits, with_overrides
-    from ganlib.recipes.digits import cluster_digits
+    from ganlib.layers import FusedBatchNormalization, LeakyReLU
+    from ganlib.recipes._shared import fit_digits, with_overrides
+
+    class BatchSpread(layers.Layer):
+        """Each painting's features, and beside them each feature's standard deviation over the batch."""
+
+        def call(self, features):
+            spread = ops.sqrt(ops.var(features, axis=0, keepdims=True) + 1e-8)
+            return ops.concatenate([features, ops.broadcast_to(spread, ops.shape(features))], axis=-1)
 
     options = {**DEFAULTS, **settings}
     recipe = with_overrides(gallery.PAINTINGS_RECIPE,
                             {key: value for key, value in settings.items() if key in gallery.PAINTINGS_RECIPE})
-    seed, width, groups_count, pack = options["seed"], recipe["width"], options["groups"], options["pack"]
-    expert_width = options.get("expert_width", width)
+    seed, width, pack = options["seed"], recipe["width"], options["pack"]
     started = time.perf_counter()
     runtime.set_seed(seed)
     images, _ = gallery.training_paintings(("mondrian",), recipe["num_paintings"], seed=seed)
-    black = np.array(paintings.PALETTES["mondrian"]["black"], np.float32) * 2 - 1
-    groups = None
+    black = np.float32(paintings.PALETTES["mondrian"]["black"]) * 2 - 1
+    paints = np.float32([paintings.PALETTES["mondrian"][name] for name in ("white", "red", "yellow", "blue")]) * 2 - 1
     with runtime.dtype_policy(runtime.resolve_precision("auto")):
-        latent = keras.Input(shape=(64,))
-        told = latent
-        if groups_count:  # chapter 04's self-conditioning: k-means groups of the paintings, picked by the latent
-            groups = cluster_digits(images, groups_count, seed)
-            group = ClusterFromLatent(np.bincount(groups, minlength=groups_count) / len(groups))(latent)
-            told = layers.Concatenate()([latent, layers.Embedding(groups_count, 16)(group)])
-        # the brush: the DCGAN forger's layers, ending in four paints' shares at each pixel
-        hidden = layers.Dense(8 * 8 * 4 * width, use_bias=False)(told)
-        hidden = layers.ReLU()(_batch_normalization(False)(hidden))
+        # the forger: a ruler (a bar or not on each row and column) and a brush with four paints
+        latent = keras.Input(shape=(recipe["latent_dim"],))
+        lines = layers.Dense(256, activation="relu")(latent)
+        lines = layers.Dense(2 * 32, activation="sigmoid", dtype="float32")(lines)
+        if options["rounded"]:  # 0 or 1 going forward, the sigmoid's gradient going back
+            lines = lines + ops.stop_gradient(ops.round(lines) - lines)
+        rows = layers.Reshape((32, 1, 1), dtype="float32")(lines[:, :32])
+        columns = layers.Reshape((1, 32, 1), dtype="float32")(lines[:, 32:])
+        on_a_bar = 1.0 - (1.0 - rows) * (1.0 - columns)
+        hidden = layers.Dense(8 * 8 * 4 * width, use_bias=False)(latent)
+        hidden = layers.ReLU()(FusedBatchNormalization()(hidden))
         hidden = layers.Reshape((8, 8, 4 * width))(hidden)
         hidden = layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same", use_bias=False)(hidden)
-        hidden = layers.ReLU()(_batch_normalization(False)(hidden))
-        paints = np.array([paintings.PALETTES["mondrian"][name] for name in ("white", "red", "yellow", "blue")],
-                          np.float32) * 2 - 1
-        hidden = layers.Conv2DTranspose(4, 4, strides=2, padding="same")(hidden)
-        shares = layers.Softmax(dtype="float32")(hidden)
-        brush = layers.Dense(3, use_bias=False, trainable=False, dtype="float32",
-                             kernel_initializer=keras.initializers.Constant(paints))(shares)
-        # the ruler: one number per row and per column
-        lines = layers.Dense(256, activation="relu")(told)
-        lines = layers.Activation("sigmoid", dtype="float32")(layers.Dense(64, dtype="float32")(lines))
-        row_lines, column_lines = lines[:, :32], lines[:, 32:]
-        if options["two_pixel_bars"]:  # each number starts a bar two pixels thick
-            zero = ops.zeros_like(row_lines[:, :1])
-            row_lines = ops.maximum(row_lines, ops.concatenate([zero, row_lines[:, :31]], axis=1))
-            column_lines = ops.maximum(column_lines, ops.concatenate([zero, column_lines[:, :31]], axis=1))
-        rows = layers.Reshape((32, 1, 1), dtype="float32")(row_lines)
-        columns = layers.Reshape((1, 32, 1), dtype="float32")(column_lines)
-        on_a_bar = 1.0 - (1.0 - rows) * (1.0 - columns)
+        hidden = layers.ReLU()(FusedBatchNormalization()(hidden))
+        hidden = layers.Conv2DTranspose(len(paints), 4, strides=2, padding="same")(hidden)
+        brush = ops.matmul(layers.Softmax(dtype="float32")(hidden), paints)
         generator = keras.Model(latent, on_a_bar * black + (1.0 - on_a_bar) * brush)
-        if groups_count:
-            discriminator = gallery.painting_discriminator(expert_width, num_classes=groups_count)
-        elif pack == 1:
-            discriminator = gallery.painting_discriminator(expert_width)
-        else:
-            stacked = keras.Input((32, 32, 3 * pack))
-            features = _expert_features(stacked, expert_width, dropout=0.0, spectral_normalization=False)
-            discriminator = keras.Model(stacked, layers.Dense(1, dtype="float32")(features))
-    if pack > 1:
-        gan = GAN(generator, discriminator, loss=options["loss"], seed=seed, pack=pack,
-                  r1_penalty=options["r1"], r2_penalty=options["r2"])
-        optimizers = {f"{player}_optimizer": keras.optimizers.Adam(
-            recipe[f"{player}_learning_rate"], beta_1=recipe["beta_1"], beta_2=options["beta_2"]) for player in "dg"}
-        gan.compile(**optimizers)
-    else:
-        gan = compiled_digits_gan(generator, discriminator, recipe, seed, num_classes=groups_count or None)
+        # the expert: the recipe's convolutions on `pack` stacked paintings, and a ruler of its own
+        stacked = keras.Input((32, 32, 3 * pack))
+        hidden = layers.Conv2D(2 * width, 4, strides=2, padding="same")(stacked)
+        hidden = layers.Conv2D(4 * width, 4, strides=2, padding="same")(LeakyReLU(0.2)(hidden))
+        features = layers.Flatten()(LeakyReLU(0.2)(hidden))
+        if options["expert_ruler"]:
+            profiles = ops.concatenate([ops.mean(stacked, axis=2), ops.mean(stacked, axis=1)], axis=1)
+            readings = LeakyReLU(0.2)(layers.Dense(4 * width)(layers.Flatten()(profiles)))
+            if options["batch_spread"]:
+                readings = BatchSpread(dtype="float32")(readings)
+            features = layers.Concatenate()([features, readings])
+        discriminator = keras.Model(stacked, layers.Dense(1, dtype="float32")(features))
+    gan = GAN(generator, discriminator, loss="non_saturating", seed=seed, pack=pack)
+    gan.compile(**{f"{player}_optimizer": keras.optimizers.Adam(recipe[f"{player}_learning_rate"],
+                                                                beta_1=recipe["beta_1"]) for player in "dg"})
 
     class Inspector(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -127,7 +112,7 @@ def train_and_judge(settings: dict) -> dict:
                 checks = paintings.check_paintings(self.model.generate(300, seed=1), images[:300], "mondrian")
                 print(f"  epoch {epoch + 1}:", {key: round(value, 3) for key, value in checks.items()}, flush=True)
 
-    fit_digits(gan, images, groups, recipe, seed, None, options["epochs"], [Inspector()], False)
+    fit_digits(gan, images, None, recipe, seed, None, options["epochs"], [Inspector()], False)
     seconds = time.perf_counter() - started
     forgeries = gan.generate(500, seed=seed)
     unseen = paintings.paint(1000, "mondrian", seed=gallery.UNSEEN_SEED + seed)
