@@ -126,3 +126,30 @@ def test_bad_input_is_refused_with_what_was_expected():
         paintings.palette_share(np.full((1, 32, 32, 3), np.nan))
     with pytest.raises(ValueError, match="tolerance"):
         paintings.palette_share(np.zeros((1, 32, 32, 3)), tolerance=0)
+
+
+def test_a_batch_is_read_as_each_painting_alone(mondrians):
+    """`read_mondrians` on a batch agrees with reading each painting by itself: no region joins two paintings."""
+    images = mondrians[0][:40].copy()
+    images[1::4] = np.clip(images[1::4] + np.random.default_rng(0).normal(0, 0.4, images[1::4].shape), -1, 1)
+    images[2::4] = ndimage.gaussian_filter(images[2::4], sigma=(0, 1, 1, 0))
+    images[3::4] = np.asarray(paintings.PALETTES["mondrian"]["white"]) * 2 - 1  # one region, touching its neighbours
+    batch = paintings.read_mondrians(images)
+    for index, image in enumerate(images):
+        alone = paintings.read_mondrians(image[None])
+        for rule, values in batch.items():
+            assert values[index] == alone[rule][0], (index, rule)
+    assert list(batch["rectangles"][3::4]) == [1] * 10
+    assert batch["bars_ok"][0::4].all() and not batch["bars_ok"][1::4].any()
+
+
+def test_bars_are_counted_and_measured_along_each_line():
+    image = np.ones((32, 32, 3), np.float32) * (np.asarray(paintings.PALETTES["mondrian"]["white"]) * 2 - 1)
+    black = np.asarray(paintings.PALETTES["mondrian"]["black"]) * 2 - 1
+    image[:, 3:5] = image[:, 10:15] = image[20:22, :] = black  # vertical bars 2 and 5 wide, one horizontal bar
+    rules = paintings.read_mondrians(image[None])
+    assert rules["vertical_bars"][0] == 2 and rules["horizontal_bars"][0] == 1
+    assert not rules["bars_ok"][0]  # a bar 5 wide is more than twice a real one
+    assert rules["rectangles"][0] == 3 * 2
+    with pytest.raises(ValueError, match="one painting"):
+        paintings.mondrian_rules(image[None])
