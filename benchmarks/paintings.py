@@ -117,8 +117,8 @@ def train_and_judge(settings: dict) -> dict:
     forgeries = gan.generate(500, seed=seed)
     unseen = paintings.paint(1000, "mondrian", seed=gallery.UNSEEN_SEED + seed)
     checks = paintings.check_paintings(forgeries, unseen, "mondrian", training_images=images)
-    rules = [paintings.mondrian_rules(image) for image in forgeries]
-    bars = {way: (np.bincount([rule[f"{way}_bars"] for rule in rules]) / len(rules)).round(3).tolist()
+    rules = paintings.read_mondrians(forgeries)
+    bars = {way: (np.bincount(rules[f"{way}_bars"]) / len(forgeries)).round(3).tolist()
             for way in ("vertical", "horizontal")}
     return {"steps": int(gan.g_optimizer.iterations.numpy()), "seconds": round(seconds),
             **{key: round(float(value), 4) for key, value in checks.items()}, "bars (share of 0, 1, 2, ...)": bars}

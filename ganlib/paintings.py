@@ -10,9 +10,9 @@ checked against the rules the real paintings obey:
 `paint` draws paintings from a seed (32x32 RGB in [-1, 1], like the digits' scale), with their
 designs if asked. The checks read a painting the way an inspector would: each pixel is snapped
 to the style's palette (`palette_labels`), then the rules are checked on the snapped picture
-(`mondrian_rules`, `stripes_rules`), and `check_paintings` compares a batch of forgeries with
-real paintings (palette share, rule share, the distribution of rectangle counts, the nearest real
-painting). Explained in chapter 12.
+(`mondrian_rules`, `stripes_rules`; `read_mondrians`, `read_stripes` read a batch at once), and
+`check_paintings` compares a batch of forgeries with real paintings (palette share, rule share,
+the distribution of rectangle counts, the nearest real painting). Explained in chapter 12.
 """
 
 from __future__ import annotations
@@ -206,10 +206,13 @@ def read_mondrians(images, tolerance: float = PALETTE_TOLERANCE) -> dict:
     regions, num_regions = ndimage.label(~black, structure=_WITHIN_A_PAINTING)
     painting_of_region = np.zeros(num_regions + 1, int)
     painting_of_region[regions.ravel()] = np.repeat(np.arange(len(images)), regions[0].size)
-    colour_counts = np.bincount(regions.ravel() * 5 + labels.ravel(), minlength=(num_regions + 1) * 5)
-    region_colours = colour_counts.reshape(num_regions + 1, 5)[1:].argmax(axis=1)  # each region's commonest colour
+    colours = list(PALETTES["mondrian"])
+    colour_counts = np.bincount(regions.ravel() * len(colours) + labels.ravel(),
+                                minlength=(num_regions + 1) * len(colours))
+    region_colours = colour_counts.reshape(num_regions + 1, len(colours))[1:].argmax(axis=1)  # commonest colour
+    is_filled = np.isin(region_colours, [colours.index(name) for name in _FILLS])
     rectangles = np.bincount(painting_of_region[1:], minlength=len(images))
-    filled = np.bincount(painting_of_region[1:], weights=np.isin(region_colours, (2, 3, 4)), minlength=len(images))
+    filled = np.bincount(painting_of_region[1:], weights=is_filled, minlength=len(images))
     bars_ok = (vertical >= 1) & (horizontal >= 1) & (stray <= STRAY_BLACK_SHARE) & (widest <= 2 * BAR)
     return {"bars_ok": bars_ok, "vertical_bars": vertical, "horizontal_bars": horizontal, "stray_black": stray,
             "rectangles": rectangles, "filled": filled.astype(int)}
@@ -233,17 +236,30 @@ def mondrian_rules(image, tolerance: float = PALETTE_TOLERANCE) -> dict:
             "rectangles": int(rules["rectangles"][0]), "filled": int(rules["filled"][0])}
 
 
-def stripes_rules(image, tolerance: float = PALETTE_TOLERANCE) -> dict:
-    """The rules of one ``"stripes"`` painting: ``stripes_ok`` (each row one palette colour, neighbours differ
-    only between stripes) and ``stripes`` (the number of runs of rows of one colour)."""
-    labels, distances = palette_labels(image, "stripes")
-    labels, distances = labels[0], distances[0]
-    row_colour = np.array([np.bincount(row, minlength=5).argmax() for row in labels])
-    row_share = (labels == row_colour[:, None]).mean(axis=1)
-    on_palette = (distances <= tolerance).mean(axis=1)
-    stripes = 1 + int(np.count_nonzero(np.diff(row_colour)))
-    ok = bool(np.all(row_share >= STRIPE_SHARE) and np.all(on_palette >= STRIPE_SHARE))
+def read_stripes(images, tolerance: float = PALETTE_TOLERANCE) -> dict:
+    """The rules of a batch of ``"stripes"`` paintings ``(n, height, width, 3)``, one array of ``n`` per rule.
+
+    The keys and their meaning are `stripes_rules`'; like `read_mondrians`, it reads the whole batch at once.
+    """
+    labels, distances = palette_labels(images, "stripes")  # (n, height, width)
+    colours_per_row = (labels[..., None] == np.arange(len(PALETTES["stripes"]))).sum(axis=2)  # (n, height, colours)
+    row_colour = colours_per_row.argmax(axis=2)  # each row's commonest colour
+    row_share = colours_per_row.max(axis=2) / labels.shape[2]
+    on_palette = (distances <= tolerance).mean(axis=2)
+    stripes = 1 + np.count_nonzero(np.diff(row_colour, axis=1), axis=1)
+    ok = np.all(row_share >= STRIPE_SHARE, axis=1) & np.all(on_palette >= STRIPE_SHARE, axis=1)
     return {"stripes_ok": ok, "stripes": stripes}
+
+
+def stripes_rules(image, tolerance: float = PALETTE_TOLERANCE) -> dict:
+    """The rules of one ``"stripes"`` painting ``(height, width, 3)``: ``stripes_ok`` (each row one palette
+    colour, neighbours differ only between stripes) and ``stripes`` (the number of runs of rows of one
+    colour). `read_stripes` reads a batch."""
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim != 3:
+        raise ValueError(f"expected one painting of shape (height, width, 3); got {image.shape}")
+    rules = read_stripes(image[None], tolerance)
+    return {"stripes_ok": bool(rules["stripes_ok"][0]), "stripes": int(rules["stripes"][0])}
 
 
 def total_variation(counts_a, counts_b) -> float:
@@ -282,13 +298,10 @@ def check_paintings(images, real_images, style: str = "mondrian", training_image
     """
     _check_style(style)
     images, real_images = _check_paintings_array(images), _check_paintings_array(real_images)
-    if style == "mondrian":
-        fake_rules, real_rules = read_mondrians(images), read_mondrians(real_images)
-        obeyed, count = fake_rules["bars_ok"], "rectangles"
-    else:
-        fake_rules, real_rules = ({key: np.array([stripes_rules(image)[key] for image in batch])
-                                   for key in ("stripes_ok", "stripes")} for batch in (images, real_images))
-        obeyed, count = fake_rules["stripes_ok"], "stripes"
+    read, rule, count = {"mondrian": (read_mondrians, "bars_ok", "rectangles"),
+                         "stripes": (read_stripes, "stripes_ok", "stripes")}[style]
+    fake_rules, real_rules = read(images), read(real_images)
+    obeyed = fake_rules[rule]
     result = {
         "palette": float(palette_share(images, style).mean()),
         "rules": float(np.mean(obeyed)),

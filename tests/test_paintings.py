@@ -153,3 +153,22 @@ def test_bars_are_counted_and_measured_along_each_line():
     assert rules["rectangles"][0] == 3 * 2
     with pytest.raises(ValueError, match="one painting"):
         paintings.mondrian_rules(image[None])
+
+
+def test_a_batch_of_stripes_is_read_as_each_painting_alone():
+    """`read_stripes` on a batch agrees with `stripes_rules` on each painting, on good and broken stripes."""
+    images, designs = paintings.paint(24, "stripes", seed=2, with_designs=True)
+    images = images.copy()
+    images[1::4] = np.clip(images[1::4] + np.random.default_rng(0).normal(0, 0.4, images[1::4].shape), -1, 1)
+    images[2::4, :, :16] = np.roll(images[2::4, :, :16], 3, axis=1)  # the left half 3 rows lower: rows of two colours
+    images[3::4] = np.asarray(paintings.PALETTES["stripes"]["teal"]) * 2 - 1  # one stripe, the whole canvas
+    batch = paintings.read_stripes(images)
+    for index, image in enumerate(images):
+        assert paintings.stripes_rules(image) == {"stripes_ok": bool(batch["stripes_ok"][index]),
+                                                   "stripes": int(batch["stripes"][index])}, index
+    assert list(batch["stripes"][0::4]) == [design["stripes"] for design in designs[0::4]]
+    assert batch["stripes_ok"][0::4].all() and batch["stripes_ok"][3::4].all()
+    assert not batch["stripes_ok"][1::4].any() and not batch["stripes_ok"][2::4].any()
+    assert list(batch["stripes"][3::4]) == [1] * 6
+    with pytest.raises(ValueError, match="one painting"):
+        paintings.stripes_rules(images[:1])
