@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ganlib.exercises.core import (
+    CLEAR_RATIO,
     WrongAnswer,
     call,
     exercise,
@@ -143,15 +144,13 @@ def _check_pack(pack) -> str:
     return "a batch of 12 points in groups of 3 and of 8 three-channel images in groups of 4, as ganlib.GAN packs"
 
 
-#: Outcomes the learner may predict in exercise 06.4: the forger's share of high-quality forgeries.
+#: Outcomes the learner may predict in exercise 06.4: the expert's slope at the real samples.
 OUTCOMES = ("lower", "about the same", "higher")
 
 #: The modern recipe, whose penalties' weight exercise 06.4 changes.
 MODERN_RECIPE = "relativistic_r1_r2"
 #: The factors exercise 06.4 offers for both penalties' weight: 100 times weaker, or 100 times stronger.
 PENALTY_FACTORS = (0.01, 100.0)
-#: Exercise 06.4's share of high-quality forgeries changed clearly when it moved by more than this (a fraction).
-SHARE_DIFFERENCE = 0.05
 
 
 def _weights(factor: float) -> str:
@@ -171,50 +170,48 @@ def _read_penalty_factor(factor) -> float:
     raise WrongAnswer(f"penalty_factor should be 0.01 (100 times weaker) or 100 (100 times stronger); got {factor!r}")
 
 
+def _times(baseline: float, changed: float) -> str:
+    """How many times larger or smaller ``changed`` is than ``baseline``, in words."""
+    if changed >= baseline:
+        return f"{changed / baseline:,.1f} times the recipe's"
+    return f"1/{baseline / changed:,.0f} of the recipe's" if changed > 0 else "zero"
+
+
 def _penalty_measured(factor: float, baseline: float, changed: float, outcome: str) -> str:
     return (f"with both penalties {factor:g} times the recipe's weight ({_weights(factor)} instead of "
-            f"{_weights(1.0)}), {changed:.1%} of the forgeries were of high quality, against {baseline:.1%} with "
-            f"the recipe's weight: {outcome} (the check calls a change of up to {SHARE_DIFFERENCE * 100:g} "
-            "percentage points about the same)")
+            f"{_weights(1.0)}), the expert's mean squared slope at the real samples was {changed:.3g}, against "
+            f"{baseline:.3g} with the recipe's weight ({_times(baseline, changed)}): {outcome} (the check calls a "
+            f"change of less than {CLEAR_RATIO:g} times either way about the same)")
 
 
-_PENALTY = ("the penalty gamma/2 ||grad D||^2 charges the expert for the slope of its score at the real samples (R1) "
-            "and at the forgeries (R2), so it flattens the score around the data; the forger learns only from that "
-            "slope")
-_ONE_RUN = ("; this is one run from one start, and a game that circles can stand anywhere at its last step, so run it "
-            "with another seed before you trust it")
+_PENALTY = ("the penalty gamma/2 ||grad D||^2 is a price the expert pays for the slope of its score at the real "
+            "samples (R1) and at the forgeries (R2); the pairing loss, on the other side, rewards a score that "
+            "rises steeply from each forgery to its real partner, and the expert settles where the two balance")
+_FORGER = "The forger learns only from that slope: it is the direction and the strength of its pull"
+_SHARE = ("What the change does to the share of forgeries on the modes after 1,000 steps, one run does not tell: "
+          "with other seeds, and on other CPUs, that share moved either way")
 
 
 def _penalty_why(factor: float, outcome: str) -> str:
     stronger = factor > 1
     if stronger and outcome == "lower":
-        return (f"{_PENALTY}. 100 times stronger, the score is almost flat there: its slope still points the forger "
-                "towards the ring, but too faintly and too broadly to bring it precisely onto each mode, so the "
-                "forgeries spread around the modes and fewer land within 3 standard deviations of one "
-                "(losses.scores_and_squared_slopes measures that slope)")
-    if not stronger and outcome == "lower":
-        return (f"{_PENALTY}. 100 times weaker, almost nothing keeps the expert's slope near the data in check, so "
-                "it can grow steep, and a forger that follows a steep, overconfident slope jumps past the narrow "
-                "modes and back instead of settling on them: fewer of its forgeries sat on a mode when the game "
-                "stopped (this run measured only that share; losses.scores_and_squared_slopes measures the slope). "
-                "The recipe's weight sits between the two failures: strong enough to keep the slope calm, weak "
-                "enough that it still points precisely")
-    if outcome == "higher":
-        return (f"{_PENALTY}. " + ("100 times stronger, it calmed a slope that was steep enough at the recipe's "
-                "weight to make the forger overshoot the modes, and still pointed precisely enough" if stronger else
-                "100 times weaker, it left the expert a sharper slope that pointed the forger more precisely onto "
-                "the modes, and within these steps that slope did not grow steep enough to throw it off them")
-                + _ONE_RUN)
-    return (f"{_PENALTY}. " + ("100 times stronger, the flatter score" if stronger else "100 times weaker, the "
-            "steeper slope") + " made no clear difference within these steps to how many forgeries land on the modes"
-            + _ONE_RUN)
+        return (f"{_PENALTY}. 100 times dearer, the expert bought far less slope: its score is almost flat where "
+                f"the real samples lie. {_FORGER}, so a forger near the data gets only a faint pull. {_SHARE}")
+    if not stronger and outcome == "higher":
+        return (f"{_PENALTY}. 100 times cheaper, the expert bought much more slope: its score rises steeply around "
+                f"the data, the cliff that R1 and R2 are there to flatten (exercise 05.3 damped the Dirac GAN's "
+                f"circling with R1). {_FORGER}, so a forger near the data is pulled hard. {_SHARE}")
+    return (f"{_PENALTY}. Here the slope did not follow the price: "
+            + ("100 times dearer" if stronger else "100 times cheaper")
+            + ", and still not clearly " + ("lower" if stronger else "higher")
+            + ". This is one run from one start; run it with another seed before you trust it")
 
 
-@exercise("06.4", "an experiment: predict, then measure, what the weight of R1 and R2 does to high-quality forgeries")
+@exercise("06.4", "an experiment: predict, then measure, what the weight of R1 and R2 does to the expert's slope")
 def _check_penalty_experiment(answer) -> str:
     return experiment(
         answer, names=("penalty_factor", "prediction", "ring_game"), read=_read_penalty_factor,
-        chapter_value=1.0, outcomes=OUTCOMES, rises="higher", falls="lower", difference=SHARE_DIFFERENCE,
-        returns="a share of high-quality forgeries, from 0 to 1 (above 0 for the recipe's weight)",
-        valid=lambda baseline, changed: 0 < baseline <= 1 and 0 <= changed <= 1,
+        chapter_value=1.0, outcomes=OUTCOMES, rises="higher", falls="lower",
+        returns="the expert's mean squared slope at the real samples, a number above 0",
+        valid=lambda baseline, changed: baseline > 0 and changed >= 0,
         measured=_penalty_measured, why=_penalty_why)
