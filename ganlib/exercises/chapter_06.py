@@ -188,19 +188,21 @@ _PENALTY = ("the penalty gamma/2 ||grad D||^2 is a price the expert pays for the
             "samples (R1) and at the forgeries (R2); the pairing loss, on the other side, rewards a score that "
             "rises steeply from each forgery to its real partner, and the expert settles where the two balance")
 _FORGER = "The forger learns only from that slope: it is the direction and the strength of its pull"
-_SHARE = ("What the change does to the share of forgeries on the modes after 1,000 steps, one run does not tell: "
-          "with other seeds, and on other CPUs, that share moved either way")
+_SHARE = ("What the change does to the share of forgeries on the modes after 1,000 steps is another question, which "
+          "one run does not answer")
 
 
 def _penalty_why(factor: float, outcome: str) -> str:
     stronger = factor > 1
     if stronger and outcome == "lower":
         return (f"{_PENALTY}. 100 times dearer, the expert bought far less slope: its score is almost flat where "
-                f"the real samples lie. {_FORGER}, so a forger near the data gets only a faint pull. {_SHARE}")
+                f"the real samples lie. {_FORGER}, so a forger near the data gets only a faint pull. {_SHARE}: "
+                "with 100 times the weight, that share rose in some runs and fell in others")
     if not stronger and outcome == "higher":
         return (f"{_PENALTY}. 100 times cheaper, the expert bought much more slope: its score rises steeply around "
                 f"the data, the cliff that R1 and R2 are there to flatten (exercise 05.3 damped the Dirac GAN's "
-                f"circling with R1). {_FORGER}, so a forger near the data is pulled hard. {_SHARE}")
+                f"circling with R1). {_FORGER}, so a forger near the data is pulled hard. {_SHARE}: measure it over "
+                "several seeds (modes.mode_statistics) before you trust a direction")
     return (f"{_PENALTY}. Here the slope did not follow the price: "
             + ("100 times dearer" if stronger else "100 times cheaper")
             + ", and still not clearly " + ("lower" if stronger else "higher")
