@@ -14,8 +14,8 @@ mean colour of every row and column, and the spread of those readings over the b
 and its settings are the recipe's (`ganlib.gallery.PAINTINGS_RECIPE`: the non-saturating loss,
 Adam), on the 8,000 training Mondrians of its seed, for 24 epochs (3,000 steps) unless the
 variant says otherwise; three variants (seeds 0-2) play chapter 06's modern recipe instead
-(`MODERN_RECIPE`). Every 8 epochs it prints the checks of 300 forgeries of the current weights against 300 training
-paintings; at the end it judges 500 forgeries of the averaged forger against 1,000 unseen
+(`MODERN_RECIPE`). Every 8 epochs it prints the checks of 300 forgeries of the current weights
+against 300 training paintings; at the end it judges 500 forgeries of the averaged forger against 1,000 unseen
 paintings (`paintings.check_paintings`, as ``metrics.json`` of ``python -m ganlib train
 paintings``) and prints one JSON line: the checks, the share of forgeries with each number of
 vertical and horizontal bars, the steps and the seconds.
